@@ -1,0 +1,93 @@
+"""Who sees what, decided in one place.
+
+Every page, API view, export and picker asks these selectors; nothing else in
+the code decides visibility. Default deny: a user who is neither staff, nor a
+territory manager, nor linked to a rep sees nothing.
+
+- admin (staff or superuser): everything;
+- manager: the subtrees of the territories they manage, and the reps assigned
+  there at any time;
+- rep: their own scorecard only.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    REP = "rep"
+    NONE = "none"
+
+
+def user_role(user: AbstractBaseUser | AnonymousUser | None) -> Role:
+    """Return the strongest role of ``user`` (admin > manager > rep > none)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Role.NONE
+    if user.is_staff or user.is_superuser:
+        return Role.ADMIN
+    if user.managed_territories.exists():
+        return Role.MANAGER
+    if _linked_rep_id(user) is not None:
+        return Role.REP
+    return Role.NONE
+
+
+def _linked_rep_id(user) -> int | None:
+    from reps.models import SalesRep
+
+    return SalesRep.objects.filter(user=user).values_list("pk", flat=True).first()
+
+
+def territories_visible_to(*, user):
+    """Return the territories ``user`` may see, as a queryset (possibly empty)."""
+    from territories.models import Territory
+
+    role = user_role(user)
+    if role is Role.ADMIN:
+        return Territory.objects.all()
+    if role is not Role.MANAGER:
+        return Territory.objects.none()
+    paths = list(user.managed_territories.values_list("path", flat=True))
+    subtree = Q()
+    for path in paths:
+        subtree |= Q(path__startswith=path)
+    return Territory.objects.filter(subtree)
+
+
+def territory_ids_visible_to(*, user) -> set[int]:
+    return set(territories_visible_to(user=user).values_list("pk", flat=True))
+
+
+def reps_visible_to(*, user):
+    """Return the reps whose scorecards ``user`` may see, as a queryset."""
+    from reps.models import SalesRep
+
+    role = user_role(user)
+    if role is Role.ADMIN:
+        return SalesRep.objects.all()
+    if role is Role.MANAGER:
+        return SalesRep.objects.filter(assignments__territory__in=territories_visible_to(user=user)).distinct()
+    if role is Role.REP:
+        return SalesRep.objects.filter(user=user)
+    return SalesRep.objects.none()
+
+
+def rep_ids_visible_to(*, user) -> set[int]:
+    return set(reps_visible_to(user=user).values_list("pk", flat=True))
+
+
+def user_can_see_territory(*, user, territory_id: int) -> bool:
+    return territories_visible_to(user=user).filter(pk=territory_id).exists()
+
+
+def user_can_see_rep(*, user, rep_id: int) -> bool:
+    return reps_visible_to(user=user).filter(pk=rep_id).exists()

@@ -1,0 +1,110 @@
+"""Reporting periods: months, (fiscal) quarters and years, and date ranges.
+
+Written as in ``spec/kpis.md``: ``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or
+``start..end``. With ``FISCAL_YEAR_START_MONTH`` = m ≠ 1 quarters and years are
+fiscal, and a fiscal year is named by the calendar year in which it ends.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+PeriodKind = Literal["month", "quarter", "year", "range"]
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_YEAR = re.compile(r"^(\d{4})$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+
+
+class PeriodError(ValueError):
+    """A period string that cannot be read; the message says what is expected."""
+
+
+def month_add(day: datetime.date, months: int) -> datetime.date:
+    """Return the first day of the month ``months`` after ``day``'s month."""
+    index = day.year * 12 + (day.month - 1) + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: datetime.date
+    end: datetime.date  # inclusive
+    kind: PeriodKind
+    label: str
+
+    @property
+    def months(self) -> list[datetime.date]:
+        """First days of the months the period touches, in order."""
+        months, day = [], self.start.replace(day=1)
+        while day <= self.end:
+            months.append(day)
+            day = month_add(day, 1)
+        return months
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __contains__(self, day: datetime.date) -> bool:
+        return self.start <= day <= self.end
+
+
+def fiscal_year_start(year: int, start_month: int) -> datetime.date:
+    """First day of fiscal year ``year`` (named by the calendar year it ends in)."""
+    if start_month == 1:
+        return datetime.date(year, 1, 1)
+    return datetime.date(year - 1, start_month, 1)
+
+
+def period_month(year: int, month: int) -> Period:
+    start = datetime.date(year, month, 1)
+    return Period(start, month_end(start), "month", f"{year:04d}-{month:02d}")
+
+
+def period_quarter(year: int, quarter: int, *, fiscal_start_month: int = 1) -> Period:
+    start = month_add(fiscal_year_start(year, fiscal_start_month), 3 * (quarter - 1))
+    end = month_end(month_add(start, 2))
+    return Period(start, end, "quarter", f"{year:04d}-Q{quarter}")
+
+
+def period_year(year: int, *, fiscal_start_month: int = 1) -> Period:
+    start = fiscal_year_start(year, fiscal_start_month)
+    return Period(start, month_end(month_add(start, 11)), "year", f"{year:04d}")
+
+
+def period_parse(text: str, *, fiscal_start_month: int = 1) -> Period:
+    """Read ``YYYY-MM``, ``YYYY-Qn``, ``YYYY`` or ``YYYY-MM-DD..YYYY-MM-DD``."""
+    text = (text or "").strip()
+    try:
+        if match := _MONTH.match(text):
+            year, month = int(match[1]), int(match[2])
+            if not 1 <= month <= 12:
+                raise PeriodError(f"month {month:02d} does not exist in period {text!r}")
+            return period_month(year, month)
+        if match := _QUARTER.match(text):
+            return period_quarter(int(match[1]), int(match[2]), fiscal_start_month=fiscal_start_month)
+        if match := _YEAR.match(text):
+            return period_year(int(match[1]), fiscal_start_month=fiscal_start_month)
+        if match := _RANGE.match(text):
+            start = datetime.date.fromisoformat(match[1])
+            end = datetime.date.fromisoformat(match[2])
+            if end < start:
+                raise PeriodError(f"period {text!r} ends before it starts")
+            return Period(start, end, "range", text)
+    except ValueError as exc:
+        if isinstance(exc, PeriodError):
+            raise
+        raise PeriodError(f"period {text!r} is not a real date range: {exc}") from None
+    raise PeriodError(
+        f"period {text!r} is not one of YYYY-MM, YYYY-Qn (n = 1..4), YYYY or YYYY-MM-DD..YYYY-MM-DD"
+    )
