@@ -33,9 +33,7 @@ if not SECRET_KEY:
         )
     SECRET_KEY = _DEV_SECRET_KEY
 
-ALLOWED_HOSTS = env.list(
-    "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
-)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -193,9 +191,7 @@ except ValueError:
     raise ImproperlyConfigured(f"KPI_AS_OF must be a date YYYY-MM-DD, got {_kpi_as_of!r}.") from None
 FISCAL_YEAR_START_MONTH = env.int("FISCAL_YEAR_START_MONTH", default=1)
 if not 1 <= FISCAL_YEAR_START_MONTH <= 12:
-    raise ImproperlyConfigured(
-        f"FISCAL_YEAR_START_MONTH must be a month number 1..12, got {FISCAL_YEAR_START_MONTH}."
-    )
+    raise ImproperlyConfigured(f"FISCAL_YEAR_START_MONTH must be a month number 1..12, got {FISCAL_YEAR_START_MONTH}.")
 KPI_CURRENCY = env.str("KPI_CURRENCY", default="USD")
 KPI_MIN_SAMPLE = env.int("KPI_MIN_SAMPLE", default=30)
 CHURN_INACTIVITY_DAYS = env.int("CHURN_INACTIVITY_DAYS", default=365)

@@ -101,15 +101,25 @@ class Target(models.Model):
                 name="target_one_scope",
                 violation_error_message="A target belongs to exactly one territory or one rep.",
             ),
-            models.CheckConstraint(condition=Q(value__gte=0), name="target_value_not_negative",
-                                   violation_error_message="A target cannot be negative."),
-            models.CheckConstraint(condition=Q(kpi__in=TARGETABLE_KPI_KEYS), name="target_kpi_known",
-                                   violation_error_message="This KPI cannot have a target."),
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="target_value_not_negative",
+                violation_error_message="A target cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kpi__in=TARGETABLE_KPI_KEYS),
+                name="target_kpi_known",
+                violation_error_message="This KPI cannot have a target.",
+            ),
             models.CheckConstraint(condition=Q(month__day=1), name="target_month_first_day"),
-            models.UniqueConstraint(fields=["territory", "kpi", "month"], condition=Q(territory__isnull=False),
-                                    name="target_unique_territory_kpi_month"),
-            models.UniqueConstraint(fields=["rep", "kpi", "month"], condition=Q(rep__isnull=False),
-                                    name="target_unique_rep_kpi_month"),
+            models.UniqueConstraint(
+                fields=["territory", "kpi", "month"],
+                condition=Q(territory__isnull=False),
+                name="target_unique_territory_kpi_month",
+            ),
+            models.UniqueConstraint(
+                fields=["rep", "kpi", "month"], condition=Q(rep__isnull=False), name="target_unique_rep_kpi_month"
+            ),
         ]
 
     def __str__(self) -> str:

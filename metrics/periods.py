@@ -105,6 +105,4 @@ def period_parse(text: str, *, fiscal_start_month: int = 1) -> Period:
         if isinstance(exc, PeriodError):
             raise
         raise PeriodError(f"period {text!r} is not a real date range: {exc}") from None
-    raise PeriodError(
-        f"period {text!r} is not one of YYYY-MM, YYYY-Qn (n = 1..4), YYYY or YYYY-MM-DD..YYYY-MM-DD"
-    )
+    raise PeriodError(f"period {text!r} is not one of YYYY-MM, YYYY-Qn (n = 1..4), YYYY or YYYY-MM-DD..YYYY-MM-DD")

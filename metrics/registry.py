@@ -52,8 +52,9 @@ _C, _N, _R, _D, _S, _M = Unit.CURRENCY, Unit.COUNT, Unit.RATIO, Unit.DAYS, Unit.
 _LEAD, _LAG = Kind.LEADING, Kind.LAGGING
 
 KPIS: tuple[KpiDefinition, ...] = (
-    KpiDefinition("revenue", "Revenue", _C, _LAG, additive=True,
-                  description="Net amount of won deals closed in the period."),
+    KpiDefinition(
+        "revenue", "Revenue", _C, _LAG, additive=True, description="Net amount of won deals closed in the period."
+    ),
     KpiDefinition("deals_won", "Deals won", _N, _LAG, additive=True),
     KpiDefinition("avg_deal_size", "Average deal size", _C, _LAG),
     KpiDefinition("win_rate", "Win rate", _R, _LAG, interval=Interval.WILSON),

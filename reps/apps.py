@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class RepsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'reps'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "reps"

@@ -35,7 +35,9 @@ class Customer(models.Model):
     territory = models.ForeignKey(
         "territories.Territory", on_delete=models.PROTECT, null=True, blank=True, related_name="customers"
     )
-    owner = models.ForeignKey("reps.SalesRep", on_delete=models.PROTECT, null=True, blank=True, related_name="customers")
+    owner = models.ForeignKey(
+        "reps.SalesRep", on_delete=models.PROTECT, null=True, blank=True, related_name="customers"
+    )
     churned_on = models.DateField(null=True, blank=True, help_text="Explicit churn date, if the CRM knows it.")
 
     class Meta:
@@ -149,9 +151,7 @@ class Activity(models.Model):
     kind = models.CharField(max_length=10, choices=ActivityKind.choices)
     occurred_on = models.DateField()
     deal = models.ForeignKey(Deal, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities")
-    customer = models.ForeignKey(
-        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities"
-    )
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities")
 
     class Meta:
         ordering = ["-occurred_on", "external_id"]

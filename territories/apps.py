@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class TerritoriesConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'territories'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "territories"

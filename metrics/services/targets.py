@@ -213,7 +213,11 @@ def _write_months(
             updated += 1
         elif target is None:
             target = Target.objects.create(
-                kpi=kpi, month=month, value=value, entered_as=entered_as, distribution=distribution,
+                kpi=kpi,
+                month=month,
+                value=value,
+                entered_as=entered_as,
+                distribution=distribution,
                 **scope.filter_kwargs(),
             )
             created += 1
@@ -228,8 +232,15 @@ def _write_months(
             updated += 1
         changes.append(
             TargetChange(
-                target=target, scope=scope.key, kpi=kpi, month=month, old_value=old, new_value=value,
-                changed_by=user, source=source, note=note,
+                target=target,
+                scope=scope.key,
+                kpi=kpi,
+                month=month,
+                old_value=old,
+                new_value=value,
+                changed_by=user,
+                source=source,
+                note=note,
             )
         )
     TargetChange.objects.bulk_create(changes)
@@ -257,8 +268,9 @@ def targets_delete(*, targets: Iterable[Target], user=None, source: str = Target
     deleted = 0
     for target in targets:
         scope = TargetScope(territory=target.territory) if target.territory_id else TargetScope(rep=target.rep)
-        deleted += _write_months(scope=scope, kpi=target.kpi, values={target.month: None}, user=user,
-                                 source=source, note="deleted").updated
+        deleted += _write_months(
+            scope=scope, kpi=target.kpi, values={target.month: None}, user=user, source=source, note="deleted"
+        ).updated
     return deleted
 
 
