@@ -3,6 +3,12 @@ import pytest
 from tests.factories import SalesRepFactory, UserFactory, territory_create
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness protects real passwords, not test fixtures.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tree(db):
     """company > na (na-east, na-west), emea (uk): a small territory tree."""

@@ -34,9 +34,9 @@ def territory_create(code: str, *, parent: Territory | None = None, name: str | 
     """Add a territory under ``parent`` (a root when None); treebeard keeps the path."""
     fields = {"code": code, "name": name or code.upper()}
     if parent is None:
-        return Territory.add_root(**fields)
+        return Territory.objects.add_root(fields)
     parent.refresh_from_db()
-    return parent.add_child(**fields)
+    return Territory.objects.add_child(parent, fields)
 
 
 class SalesRepFactory(factory.django.DjangoModelFactory):
