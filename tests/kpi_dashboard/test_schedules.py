@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
@@ -20,7 +22,7 @@ def test_sync_writes_every_schedule_once_and_keeps_admin_choices():
     )
     task.enabled = False
     task.save()
-    call_command("sync_schedules", stdout=open("/dev/null", "w"))
+    call_command("sync_schedules", stdout=io.StringIO())
     assert PeriodicTask.objects.get(name="Clear expired sessions").enabled is False
 
 
