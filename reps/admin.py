@@ -1,1 +1,86 @@
+"""Admin for sales reps, with their territory assignment history inline."""
 
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Exists, OuterRef, Prefetch
+
+from reps.forms import AssignmentInlineFormSet, RepAssignmentForm
+from reps.models import SalesRep
+from territories.admin import NBSP, admin_today, covering_day
+from territories.models import Territory, TerritoryAssignment
+
+
+class EmploymentFilter(admin.SimpleListFilter):
+    title = "employment"
+    parameter_name = "employment"
+
+    def lookups(self, request, model_admin):
+        day = admin_today().isoformat()
+        return [("active", f"active on {day}"), ("left", f"left before {day}")]
+
+    def queryset(self, request, queryset):
+        day = admin_today()
+        if self.value() == "active":
+            return queryset.employed_on(day)
+        if self.value() == "left":
+            return queryset.filter(left_on__lt=day)
+        return queryset
+
+
+class CurrentTerritoryFilter(admin.SimpleListFilter):
+    """Reps whose current assignment is in a territory or below it."""
+
+    title = "current territory (and below)"
+    parameter_name = "territory"
+
+    def lookups(self, request, model_admin):
+        return [
+            (code, f"{NBSP * 3 * (depth - 1)}{name} ({code})")
+            for code, name, depth in Territory.objects.order_by("path").values_list("code", "name", "depth")
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        path = Territory.objects.filter(code=self.value()).values_list("path", flat=True).first()
+        if path is None:
+            return queryset.none()
+        current_there = TerritoryAssignment.objects.filter(
+            covering_day(admin_today()), rep=OuterRef("pk"), territory__path__startswith=path
+        )
+        return queryset.filter(Exists(current_there))
+
+
+class TerritoryAssignmentInline(admin.TabularInline):
+    model = TerritoryAssignment
+    form = RepAssignmentForm
+    formset = AssignmentInlineFormSet
+    fields = ["territory", "start_date", "end_date"]
+    autocomplete_fields = ["territory"]
+    extra = 1
+    verbose_name = "territory assignment"
+    verbose_name_plural = "territory assignments (an empty start or end date means open-ended)"
+
+
+@admin.register(SalesRep)
+class SalesRepAdmin(admin.ModelAdmin):
+    list_display = ["name", "external_id", "email", "current_territory", "user", "hired_on", "left_on"]
+    list_filter = [EmploymentFilter, CurrentTerritoryFilter]
+    search_fields = ["name", "external_id", "email"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user"]
+    inlines = [TerritoryAssignmentInline]
+    fieldsets = [
+        (None, {"fields": ["name", "external_id", "email", "user"]}),
+        ("Employment", {"fields": ["hired_on", "left_on"]}),
+    ]
+
+    def get_queryset(self, request):
+        current = TerritoryAssignment.objects.filter(covering_day(admin_today())).select_related("territory")
+        prefetch = Prefetch("assignments", current, to_attr="current_assignments")
+        return super().get_queryset(request).prefetch_related(prefetch)
+
+    @admin.display(description="current territory")
+    def current_territory(self, obj: SalesRep) -> str:
+        return ", ".join(a.territory.code for a in obj.current_assignments) or "—"
