@@ -106,3 +106,75 @@ def period_parse(text: str, *, fiscal_start_month: int = 1) -> Period:
             raise
         raise PeriodError(f"period {text!r} is not a real date range: {exc}") from None
     raise PeriodError(f"period {text!r} is not one of YYYY-MM, YYYY-Qn (n = 1..4), YYYY or YYYY-MM-DD..YYYY-MM-DD")
+
+
+def period_previous(period: Period, *, fiscal_start_month: int = 1) -> Period:
+    """The period of the same kind just before ``period``."""
+    if period.kind == "month":
+        start = month_add(period.start, -1)
+        return period_month(start.year, start.month)
+    if period.kind == "quarter":
+        year, quarter = int(period.label[:4]), int(period.label[-1])
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+        return period_quarter(year, quarter, fiscal_start_month=fiscal_start_month)
+    if period.kind == "year":
+        return period_year(int(period.label) - 1, fiscal_start_month=fiscal_start_month)
+    length = period.days
+    end = period.start - datetime.timedelta(days=1)
+    start = end - datetime.timedelta(days=length - 1)
+    return Period(start, end, "range", f"{start.isoformat()}..{end.isoformat()}")
+
+
+def period_last_year(period: Period, *, fiscal_start_month: int = 1) -> Period:
+    """The same period one year earlier."""
+    if period.kind == "month":
+        return period_month(period.start.year - 1, period.start.month)
+    if period.kind == "quarter":
+        return period_quarter(int(period.label[:4]) - 1, int(period.label[-1]), fiscal_start_month=fiscal_start_month)
+    if period.kind == "year":
+        return period_year(int(period.label) - 1, fiscal_start_month=fiscal_start_month)
+    start, end = _year_earlier(period.start), _year_earlier(period.end)
+    return Period(start, end, "range", f"{start.isoformat()}..{end.isoformat()}")
+
+
+def _year_earlier(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def fiscal_year_of(day: datetime.date, fiscal_start_month: int = 1) -> int:
+    """The name (calendar year it ends in) of the fiscal year containing ``day``."""
+    if fiscal_start_month == 1 or day.month < fiscal_start_month:
+        return day.year
+    return day.year + 1
+
+
+def periods_containing(month: datetime.date, *, fiscal_start_month: int = 1) -> tuple[Period, Period, Period]:
+    """The month, (fiscal) quarter and (fiscal) year that contain ``month``."""
+    year = fiscal_year_of(month, fiscal_start_month)
+    offset = (month.year * 12 + month.month - 1) - (
+        fiscal_year_start(year, fiscal_start_month).year * 12 + fiscal_year_start(year, fiscal_start_month).month - 1
+    )
+    return (
+        period_month(month.year, month.month),
+        period_quarter(year, offset // 3 + 1, fiscal_start_month=fiscal_start_month),
+        period_year(year, fiscal_start_month=fiscal_start_month),
+    )
+
+
+def periods_between(first_month: datetime.date, as_of: datetime.date, *, fiscal_start_month: int = 1) -> list[Period]:
+    """Every month, quarter and year that starts between ``first_month`` and ``as_of``.
+
+    Quarters and years are included from the one containing ``first_month``;
+    the period containing ``as_of`` is included (it is in progress).
+    """
+    seen: dict[str, Period] = {}
+    month = first_month.replace(day=1)
+    while month <= as_of:
+        for period in periods_containing(month, fiscal_start_month=fiscal_start_month):
+            seen.setdefault(period.label, period)
+        month = month_add(month, 1)
+    order = {"year": 0, "quarter": 1, "month": 2}
+    return sorted(seen.values(), key=lambda p: (p.start, order[p.kind]))

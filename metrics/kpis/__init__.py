@@ -1,0 +1,1 @@
+"""Pure KPI functions: numbers in, numbers out, no ORM (see metrics/fetch.py for the queries)."""
