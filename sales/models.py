@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -226,3 +227,39 @@ class Expense(models.Model):
 
     def __str__(self) -> str:
         return f"{self.territory.code} {self.month:%Y-%m} {self.category} {self.amount}"
+
+
+class ImportRun(models.Model):
+    """One run of the CRM importer (command or admin upload): what was read and what came of it."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed (nothing written)"
+
+    class Format(models.TextChoices):
+        GENERIC = "generic", "Generic CSV set"
+        MAVEN = "maven", "Maven CRM export"
+
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="crm_import_runs"
+    )
+    source = models.CharField(max_length=20, help_text="command or upload")
+    format = models.CharField(max_length=10, choices=Format.choices)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    files = models.JSONField(default=list, help_text="Name, size and sha256 of every file read.")
+    counts = models.JSONField(default=dict, help_text="file -> rows -> created / updated / unchanged.")
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, help_text="file:line: column: message (the first 10,000).")
+    warnings = models.JSONField(default=list)
+    affected_months = models.JSONField(default=list, help_text="First days of the months whose KPIs changed.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        permissions = [("run_import", "Can import CRM data")]
+
+    def __str__(self) -> str:
+        mode = " (dry run)" if self.dry_run else ""
+        return f"{self.format} import {self.started_at:%Y-%m-%d %H:%M}{mode}: {self.get_status_display()}"

@@ -1,0 +1,115 @@
+"""Run an import: read and check every file, then write all of it or nothing; record the run."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.db import DatabaseError
+from django.utils import timezone
+
+from sales.importers import generic, maven
+from sales.importers.core import ImportContext
+from sales.importers.issues import ImportResult, IssueLog
+from sales.importers.sources import (
+    ImportFile,
+    import_files_from_dir,
+    import_files_from_uploads,
+    import_files_from_zip,
+)
+from sales.models import ImportRun
+
+FORMATS = {
+    "generic": (generic.FILES, generic.GenericReader),
+    "maven": (maven.FILES, maven.MavenReader),
+}
+# The run record keeps this many errors (the count is always exact).
+ERRORS_KEPT = 10_000
+
+
+def import_file_names(format: str) -> tuple[str, ...]:
+    return tuple(FORMATS[format][0])
+
+
+def crm_import(
+    *,
+    files: dict[str, ImportFile],
+    format: str,
+    dry_run: bool = False,
+    user=None,
+    source: str = "command",
+    log: IssueLog | None = None,
+    today: datetime.date | None = None,
+) -> ImportResult:
+    """Check ``files`` as one import of ``format``; write it in one transaction if nothing is wrong.
+
+    Errors found while gathering the files (in ``log``) stop the import before any
+    reading. The result lists every error and warning, the counts per file and the
+    months whose KPIs the written rows touch; the run is recorded as an ``ImportRun``.
+    """
+    if format not in FORMATS:
+        raise ValueError(f"unknown import format {format!r}")
+    started_at = timezone.now()
+    log = log or IssueLog()
+    known, reader_class = FORMATS[format]
+    result = ImportResult(format=format, dry_run=dry_run, files=[f.describe() for f in files.values()])
+    if not files and not log.errors:
+        log.error("(import)", None, "", f"no file to import; expected some of {', '.join(known)}")
+    if not log.errors:
+        ctx = ImportContext(result=result, log=log, today=today or timezone.localdate())
+        try:
+            reader_class(ctx, files).run()
+            if not log.errors and not dry_run:
+                try:
+                    ctx.write(user=user)
+                except DatabaseError as exc:
+                    # Everything was checked first, so this is a concurrent change or a bug:
+                    # say so plainly; the transaction has rolled back.
+                    log.error("(import)", None, "", f"the database refused the import, nothing was written: {exc}")
+        finally:
+            ctx.close()
+    log.close()
+    order = {name: i for i, name in enumerate(known)}
+    result.errors = sorted(log.errors, key=lambda e: (order.get(e.file, -1), e.line or 0))
+    result.warnings = log.warnings
+    if result.errors:
+        result.affected_months = set()
+    result.run_id = _run_record(result, user=user, source=source, started_at=started_at).pk
+    return result
+
+
+def _run_record(result: ImportResult, *, user, source: str, started_at: datetime.datetime) -> ImportRun:
+    return ImportRun.objects.create(
+        started_at=started_at,
+        finished_at=timezone.now(),
+        user=user if getattr(user, "is_authenticated", False) else None,
+        source=source,
+        format=result.format,
+        dry_run=result.dry_run,
+        status=ImportRun.Status.FAILED if result.errors else ImportRun.Status.SUCCEEDED,
+        files=result.files,
+        counts=result.counts_as_dict(),
+        error_count=len(result.errors),
+        errors=[str(e) for e in result.errors[:ERRORS_KEPT]],
+        warnings=[str(w) for w in result.warnings],
+        affected_months=sorted(m.isoformat() for m in result.affected_months),
+    )
+
+
+def crm_import_path(*, path: Path, format: str, dry_run: bool = False, user=None, **kwargs) -> ImportResult:
+    """Import the files of a folder, or of a zip archive."""
+    log = IssueLog()
+    known = import_file_names(format)
+    if path.is_dir():
+        files = import_files_from_dir(path, known=known, log=log)
+    else:
+        files = import_files_from_zip(path, label=path.name, known=known, log=log)
+    return crm_import(files=files, format=format, dry_run=dry_run, user=user, log=log, **kwargs)
+
+
+def crm_import_uploads(*, uploads: Iterable, format: str, dry_run: bool = False, user=None) -> ImportResult:
+    """Import files uploaded in the admin (CSV files, or zip archives of them)."""
+    log = IssueLog()
+    files = import_files_from_uploads(uploads, known=import_file_names(format), log=log)
+    return crm_import(files=files, format=format, dry_run=dry_run, user=user, log=log, source="upload")

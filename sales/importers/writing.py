@@ -1,0 +1,93 @@
+"""Writing spooled records: natural keys to primary keys, then bulk inserts and updates.
+
+Inserts of the big fact tables use PostgreSQL's COPY (the fastest way into a
+table, checked by the same constraints); elsewhere (SQLite, small tables)
+``bulk_create``. Updates use ``bulk_update`` in batches. The caller holds the
+transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+
+from django.db import connection
+
+from sales.importers.plan import BATCH_SIZE, EntitySpec, Ref, RefResolver, Upserter
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+class Resolvers:
+    """One cached resolver per referenced model."""
+
+    def __init__(self) -> None:
+        self._by_ref: dict[Ref, RefResolver] = {}
+
+    def get(self, ref: Ref) -> RefResolver:
+        if ref not in self._by_ref:
+            self._by_ref[ref] = RefResolver(ref.model, ref.key)
+        return self._by_ref[ref]
+
+
+def _to_db(spec: EntitySpec, records: list[tuple], resolvers: Resolvers) -> list[list]:
+    """Replace natural keys by primary keys, in place of each record."""
+    rows = [list(r) for r in records]
+    for i, f in enumerate(spec.fields):
+        if f.ref is None:
+            continue
+        pks = resolvers.get(f.ref).resolve({row[i] for row in rows})
+        for row in rows:
+            if row[i] is not None:
+                row[i] = pks[row[i]]
+    return rows
+
+
+def _copy_cell(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, datetime.date | Decimal | int):
+        return str(value)
+    raise TypeError(f"cannot COPY {type(value).__name__}")
+
+
+def _copy_insert(spec: EntitySpec, rows: list[list]) -> None:
+    meta = spec.model._meta
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(f.name).column) for f in spec.fields)
+    buffer = io.StringIO()
+    buffer.writelines("\t".join([_copy_cell(v) for v in row]) + "\n" for row in rows)
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN", buffer)
+
+
+def _attnames(spec: EntitySpec) -> list[str]:
+    meta = spec.model._meta
+    return [meta.get_field(f.name).attname for f in spec.fields]
+
+
+def upserts_write(upserter: Upserter, resolvers: Resolvers) -> None:
+    """Insert the spooled new rows and apply the spooled updates of one entity."""
+    spec = upserter.spec
+    model = spec.model
+    attnames = _attnames(spec)
+    use_copy = spec.copy and connection.vendor == "postgresql"
+    for records in upserter.creates.batches():
+        rows = _to_db(spec, records, resolvers)
+        if use_copy:
+            _copy_insert(spec, rows)
+        else:
+            model.objects.bulk_create(
+                [model(**dict(zip(attnames, row, strict=True))) for row in rows], batch_size=BATCH_SIZE
+            )
+    update_fields = [f.name for f in spec.values]
+    for batch in upserter.updates.batches():
+        rows = _to_db(spec, [record for _, record in batch], resolvers)
+        objects = []
+        for (pk, _), row in zip(batch, rows, strict=True):
+            obj = model(pk=pk, **dict(zip(attnames, row, strict=True)))
+            objects.append(obj)
+        model.objects.bulk_update(objects, update_fields, batch_size=1000)
