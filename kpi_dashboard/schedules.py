@@ -26,7 +26,24 @@ class Schedule:
 
 def schedules_defined() -> list[Schedule]:
     """Return the periodic tasks the product needs."""
+    from django.conf import settings
+
     return [
+        Schedule(
+            name="Recompute KPIs nightly",
+            task="metrics.recompute_kpis",
+            minute="0",
+            hour=str(settings.KPI_RECOMPUTE_HOUR_UTC),
+            expires=12 * 3600,
+        ),
+        # A safety net for changes whose recompute could not be queued (broker down).
+        Schedule(
+            name="Recompute KPIs after pending changes",
+            task="metrics.recompute_pending_kpis",
+            minute="*/10",
+            hour="*",
+            expires=600,
+        ),
         Schedule(
             name="Clear expired sessions",
             task="kpi_dashboard.clear_expired_sessions",

@@ -157,3 +157,95 @@ class TargetChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.kpi} {self.month:%Y-%m}: {self.old_value} → {self.new_value}"
+
+
+class KpiRun(models.Model):
+    """One recompute of KPI snapshots: what it covered, how it went (Zulip's FillState idea)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class Kind(models.TextChoices):
+        FULL = "full", "Full"
+        SINCE = "since", "From a month on"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    since = models.DateField(null=True, blank=True, help_text="First month recomputed (incremental runs).")
+    as_of = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    started_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    periods = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = "KPI recompute run"
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.kind}, {self.status})"
+
+    @property
+    def seconds(self) -> float | None:
+        return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
+
+
+class KpiSnapshot(models.Model):
+    """A stored KPI value for one scope, period and KPI; pages and the API read only these.
+
+    ``kpi`` is a registry key, or ``funnel`` for the stage funnel (counts in ``extra``).
+    """
+
+    scope = models.CharField(max_length=120)
+    period = models.CharField(max_length=24)
+    period_kind = models.CharField(max_length=8)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    kpi = models.CharField("KPI", max_length=40)
+    value = models.FloatField(null=True)
+    n = models.FloatField(null=True)
+    ci_low = models.FloatField(null=True)
+    ci_high = models.FloatField(null=True)
+    target = models.FloatField(null=True)
+    attainment = models.FloatField(null=True)
+    low_sample = models.BooleanField(default=False)
+    provisional = models.BooleanField(default=False)
+    extra = models.JSONField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+    run = models.ForeignKey(KpiRun, on_delete=models.PROTECT, related_name="snapshots")
+
+    class Meta:
+        verbose_name = "KPI snapshot"
+        constraints = [models.UniqueConstraint(fields=["scope", "period", "kpi"], name="snapshot_one_per_key")]
+        indexes = [
+            # trend series of one scope: scope + kind, ordered by start
+            models.Index(fields=["scope", "period_kind", "period_start"], name="snapshot_series"),
+            # leaderboards and sub-territory comparisons: one period and KPI across scopes
+            models.Index(fields=["period", "kpi"], name="snapshot_period_kpi"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.period} {self.kpi} = {self.value}"
+
+
+class KpiRecomputeRequest(models.Model):
+    """A month whose KPIs must be recomputed (from that month on), waiting for the next run.
+
+    Requests are rows, not messages: they survive a broker outage, and one run
+    absorbs every request made before it started (debouncing).
+    """
+
+    month = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} ({self.reason})"
