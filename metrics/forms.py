@@ -38,6 +38,8 @@ class DistributionForm(forms.ModelForm):
         model = Distribution
         fields = ["name", "description", *MONTH_FIELDS]
         widgets = {m: forms.NumberInput(attrs={"class": "percent-input", "step": "0.01"}) for m in MONTH_FIELDS}
+        # Short labels keep the 12 months on one line.
+        labels = {m: m.capitalize() for m in MONTH_FIELDS}
 
     def clean(self):
         cleaned = super().clean()
