@@ -197,3 +197,5 @@ KPI_MIN_SAMPLE = env.int("KPI_MIN_SAMPLE", default=30)
 CHURN_INACTIVITY_DAYS = env.int("CHURN_INACTIVITY_DAYS", default=365)
 FOLLOW_UP_DAYS = env.int("FOLLOW_UP_DAYS", default=7)
 KPI_RECOMPUTE_HOUR_UTC = env.int("KPI_RECOMPUTE_HOUR_UTC", default=2)
+# Changes within this many seconds share one recompute run.
+KPI_RECOMPUTE_DEBOUNCE_SECONDS = env.int("KPI_RECOMPUTE_DEBOUNCE_SECONDS", default=60)

@@ -226,7 +226,6 @@ def _copy_rows(rows: Iterable[tuple]) -> int:
 
 # --- requests after a change (debounced) ----------------------------------------------------------
 
-DEBOUNCE_SECONDS = 60
 QUEUED_KEY = "kpi:recompute-queued"
 
 
@@ -253,10 +252,11 @@ def _queue_pending_run() -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         recompute_pending_kpis.apply()
         return
-    if not cache.add(QUEUED_KEY, "1", timeout=DEBOUNCE_SECONDS):
+    debounce = settings.KPI_RECOMPUTE_DEBOUNCE_SECONDS
+    if not cache.add(QUEUED_KEY, "1", timeout=debounce):
         return  # a run is already queued and will absorb this request
     try:
-        recompute_pending_kpis.apply_async(countdown=DEBOUNCE_SECONDS, expires=DEBOUNCE_SECONDS * 30)
+        recompute_pending_kpis.apply_async(countdown=debounce, expires=debounce + 3600)
     except Exception:  # the broker is down: the request waits in the table for the periodic sweep
         cache.delete(QUEUED_KEY)
         logger.warning("could not queue a KPI recompute; the request stays pending", exc_info=True)

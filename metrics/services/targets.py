@@ -18,6 +18,7 @@ from django.db import transaction
 from metrics.models import Distribution, Target, TargetChange
 from metrics.periods import Period, PeriodError, period_parse
 from metrics.registry import KPI_BY_KEY, KpiDefinition
+from metrics.services.recompute import kpi_recompute_request
 from reps.models import SalesRep
 from territories.models import Territory
 
@@ -244,6 +245,8 @@ def _write_months(
             )
         )
     TargetChange.objects.bulk_create(changes)
+    if changes:
+        kpi_recompute_request(months=[c.month for c in changes], reason=f"target change ({scope.key} {kpi})")
     return TargetWriteResult(created, updated, unchanged, {m: v for m, v in values.items() if v is not None})
 
 

@@ -1,0 +1,112 @@
+"""A real Celery worker on the real Redis broker runs the recompute end to end."""
+
+import datetime
+import os
+import subprocess
+import sys
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import connection
+from kombu import pools
+
+from kpi_dashboard.celery import app
+from metrics.models import KpiRecomputeRequest, KpiRun, KpiSnapshot
+from metrics.services.targets import TargetScope, target_input_clean, targets_set
+from tests.factories import AssignmentFactory, DealFactory, SalesRepFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
+
+
+def _reset_broker_connections():
+    """Drop pooled broker connections so the next send uses the current broker_url."""
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def _wait_for(condition, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.fixture
+def worker(settings):
+    """Start a worker process on a private queue of the real broker; stop it afterwards."""
+    redis.Redis.from_url(REDIS_URL).ping()  # fail loudly when Redis is not there
+    queue = f"kpi-test-{uuid.uuid4().hex[:8]}"
+    database = connection.settings_dict
+    env = os.environ | {
+        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "kpi_dashboard.settings",
+        "KPI_AS_OF": "2025-12-31",
+        "KPI_RECOMPUTE_DEBOUNCE_SECONDS": "2",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "kpi_dashboard", "worker", "--pool", "solo", "-Q", queue,
+         "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    previous = {k: app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")}
+    app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
+    _reset_broker_connections()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.KPI_RECOMPUTE_DEBOUNCE_SECONDS = 2
+    settings.KPI_AS_OF = datetime.date(2025, 12, 31)
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": queue}}
+    try:
+        yield process
+    finally:
+        app.conf.update(**previous)
+        _reset_broker_connections()
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def company(tree):
+    rep = SalesRepFactory(external_id="w1")
+    AssignmentFactory(rep=rep, territory=tree["na-east"], start_date=datetime.date(2024, 1, 1))
+    DealFactory(owner=rep, territory=tree["na-east"], amount=Decimal("1200.00"),
+                created_on=datetime.date(2025, 1, 5), closed_on=datetime.date(2025, 2, 10))  # fmt: skip
+    return rep
+
+
+def test_worker_runs_the_recompute_task(worker, company):
+    app.send_task("metrics.recompute_kpis", kwargs={"reason": "worker test"})
+    assert _wait_for(lambda: KpiRun.objects.filter(status="succeeded").exists()), worker.stdout.read1(10_000)
+    run = KpiRun.objects.get()
+    assert (run.kind, run.as_of, run.reason) == ("full", datetime.date(2025, 12, 31), "worker test")
+    revenue = KpiSnapshot.objects.get(scope="territory:na", period="2025-02", kpi="revenue")
+    assert revenue.value == 1200.0
+    assert revenue.run_id == run.pk
+
+
+def test_a_burst_of_target_changes_causes_one_run(worker, company):
+    scope = TargetScope(rep=company)
+    for month in range(1, 13):
+        for value in (1000, 2000, 3000):  # 36 committed changes, each asking for a recompute
+            targets_set(entry=target_input_clean(scope=scope, kpi="revenue", period=f"2025-{month:02d}", value=value))
+    assert KpiRecomputeRequest.objects.count() == 36
+    assert _wait_for(lambda: KpiRun.objects.filter(status="succeeded").exists())
+    time.sleep(3)  # longer than the debounce window: a second run would have started by now
+    assert KpiRun.objects.count() == 1
+    run = KpiRun.objects.get()
+    assert (run.kind, run.since) == ("since", datetime.date(2025, 1, 1))
+    assert KpiRecomputeRequest.objects.count() == 0
+    target = KpiSnapshot.objects.get(scope="rep:w1", period="2025", kpi="revenue")
+    assert target.target == 36_000.0
