@@ -1,0 +1,77 @@
+"""Helpers for the hand-computed KPI tests: compute one scope × period and read rows as dicts."""
+
+from __future__ import annotations
+
+import datetime
+import math
+
+import pytest
+from django.conf import settings
+
+from metrics.engine import kpis_compute
+from metrics.periods import period_parse
+from metrics.services.targets import target_input_clean, target_scope_parse, targets_set
+from tests.factories import AssignmentFactory, SalesRepFactory
+
+AS_OF = datetime.date(2025, 12, 31)
+
+
+def _clean(row: dict) -> dict:
+    """NaN (null in the engine's table) → None, so tests can say ``is None``."""
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+
+
+def kpi_rows(scope: str, period: str, as_of: datetime.date = AS_OF) -> dict[str, dict]:
+    """Every KPI row of one scope and period, keyed by KPI, NaN turned into None."""
+    parsed = period_parse(period, fiscal_start_month=settings.FISCAL_YEAR_START_MONTH)
+    grain = "day" if parsed.kind == "range" else "month"
+    result = kpis_compute(periods=[parsed], as_of=as_of, grain=grain, scopes=[scope])
+    rows = {row["kpi"]: _clean(row) for row in result.table.to_dict("records")}
+    assert all(row["scope"] == scope and row["period"] == parsed.label for row in rows.values())
+    return rows
+
+
+def kpi_value(scope: str, period: str, key: str, as_of: datetime.date = AS_OF) -> dict:
+    """The row of one KPI (value, n, ci_low, ci_high, target, attainment, flags, extra)."""
+    rows = kpi_rows(scope, period, as_of)
+    assert key in rows, f"{key} is not computed for {scope}"
+    return rows[key]
+
+
+def funnel_row(scope: str, period: str, as_of: datetime.date = AS_OF) -> dict:
+    """The stage counts (lead_n … won_n) of one scope and period."""
+    parsed = period_parse(period, fiscal_start_month=settings.FISCAL_YEAR_START_MONTH)
+    grain = "day" if parsed.kind == "range" else "month"
+    funnel = kpis_compute(periods=[parsed], as_of=as_of, grain=grain, scopes=[scope]).funnel
+    rows = funnel[(funnel["scope"] == scope) & (funnel["period"] == parsed.label)].to_dict("records")
+    assert len(rows) == 1
+    return {k: v for k, v in rows[0].items() if k.endswith("_n")}
+
+
+@pytest.fixture
+def kpi(db):
+    """``kpi(scope, period, key, as_of=2025-12-31)`` → the KPI row as a dict (None for null)."""
+    return kpi_value
+
+
+@pytest.fixture
+def kpis(db):
+    """``kpis(scope, period, as_of=2025-12-31)`` → {kpi key: row} for one scope and period."""
+    return kpi_rows
+
+
+def rep_in(territory, external_id: str | None = None, *, start=None, end=None, **fields):
+    """A rep assigned to ``territory`` from ``start`` to ``end`` (open when None)."""
+    if external_id is not None:
+        fields["external_id"] = external_id
+    rep = SalesRepFactory(**fields)
+    AssignmentFactory(rep=rep, territory=territory, start_date=start, end_date=end)
+    return rep
+
+
+def target_put(scope: str, kpi: str, period: str, value, distribution=None) -> None:
+    """Enter a target as an admin would (validated, spread over months, logged)."""
+    entry = target_input_clean(
+        scope=target_scope_parse(scope), kpi=kpi, period=period, value=str(value), distribution=distribution
+    )
+    targets_set(entry=entry)
