@@ -129,3 +129,6 @@ class ExpenseAdmin(admin.ModelAdmin):
     @admin.display(description="month", ordering="month")
     def month_label(self, obj: Expense) -> str:
         return f"{obj.month:%Y-%m}"
+
+
+from sales import import_admin  # noqa: E402,F401  (registers ImportRun and the upload page)

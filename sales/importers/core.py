@@ -104,7 +104,9 @@ PRODUCT = EntitySpec(
     "products", Product, key=(field("name"),), values=(field("series"), field("list_price")), preload=True
 )
 
-Span = tuple[datetime.date | None, datetime.date | None]
+# Stands for the territory of a row that was refused: rows depending on it are
+# refused silently, so that one mistake is reported once, not once per dependant.
+BROKEN = "\x00refused"
 
 
 def span_text(start: datetime.date | None, end: datetime.date | None) -> str:
@@ -276,21 +278,23 @@ class ImportContext:
         for code in sorted(records, key=lambda c: (depth(c), records[c].line)):
             record = records[code]
             parent_node = Territory.objects.get(code=record.parent) if record.parent else None
+            tree = Territory.objects  # treebeard's tree operations keep the materialized paths right
             if code not in self.db_territories:
+                fields = {"code": code, "name": record.name}
                 if parent_node is None:
-                    node = Territory.add_root(code=code, name=record.name)
+                    node = tree.add_root(create_kwargs=fields)
                 else:
-                    node = parent_node.add_child(code=code, name=record.name)
+                    node = tree.add_child(parent_node, create_kwargs=fields)
             else:
-                node = Territory.objects.get(code=code)
+                node = tree.get(code=code)
                 if self.db_parent.get(code) != record.parent:
                     if parent_node is None:
-                        node.move(Territory.get_first_root_node(), "sorted-sibling")
+                        tree.move(node, tree.get_first_root_node(), "sorted-sibling")
                     else:
-                        node.move(parent_node, "sorted-child")
-                    node = Territory.objects.get(code=code)
+                        tree.move(node, parent_node, "sorted-child")
+                    node = tree.get(code=code)
                 if node.name != record.name:
-                    Territory.objects.filter(pk=node.pk).update(name=record.name)
+                    tree.filter(pk=node.pk).update(name=record.name)
             if record.managers:
                 node.managers.add(*[self.users.pk_of(k) for k in record.managers])
 

@@ -9,6 +9,7 @@ from reps.models import SalesRep
 from sales.importers.cells import Row
 from sales.importers.core import (
     ACTIVITY,
+    BROKEN,
     CUSTOMER,
     DEAL,
     EXPENSE,
@@ -209,7 +210,8 @@ class GenericReader:
                 row.error("external_id", duplicate_message("external id", external_id, seen[external_id]))
                 continue
             seen[external_id] = row.line
-            ctx.customer_territory[external_id] = territory
+            given_but_refused = territory is None and row.data.get("territory_code")
+            ctx.customer_territory[external_id] = BROKEN if given_but_refused else territory
             if row.ok:
                 upserter.add((external_id, label, territory, owner, sector, churned_on))
 
@@ -258,7 +260,9 @@ class GenericReader:
                 territory = ctx.book.territory_on(owner, day)
                 if territory is None and customer:
                     territory = ctx.territory_of_customer(customer)
-                if territory is None:
+                if territory == BROKEN:
+                    row.ok = False  # the customer's row is refused already
+                elif territory is None:
                     why = f"customer {customer} has no territory" if customer else "the deal has no customer"
                     row.error(
                         "territory_code",
@@ -270,7 +274,7 @@ class GenericReader:
                 row.error("external_id", duplicate_message("external id", external_id, lines[external_id]))
                 continue
             lines[external_id] = row.line
-            seen[external_id] = territory
+            seen[external_id] = territory if row.ok else BROKEN
             if row.ok:
                 upserter.add(
                     (
@@ -313,6 +317,8 @@ class GenericReader:
                         row.error("deal_external_id", f"unknown deal {deal!r}")
                         continue
                 territory = ctx.book.territory_on(rep, day) or deal_territory
+                if territory == BROKEN:
+                    continue  # the deal's row is refused already
                 if territory is None:
                     why = "the activity has no deal" if not deal else f"deal {deal} has no territory"
                     row.error("rep_external_id", f"no territory: rep {rep} has no assignment on {day} and {why}")
@@ -360,7 +366,9 @@ class GenericReader:
             territory = None
             if customer:
                 territory = ctx.territory_of_customer(customer)
-                if territory is None:
+                if territory == BROKEN:
+                    row.ok = False  # the customer's row is refused already
+                elif territory is None:
                     row.error("customer_external_id", f"customer {customer} has no territory to credit the response to")
             if not external_id:
                 continue
