@@ -91,3 +91,51 @@ def user_can_see_territory(*, user, territory_id: int) -> bool:
 
 def user_can_see_rep(*, user, rep_id: int) -> bool:
     return reps_visible_to(user=user).filter(pk=rep_id).exists()
+
+
+def scope_keys_visible_to(*, user) -> set[str] | None:
+    """Scope keys ``user`` may read; None means every scope (admins)."""
+    role = user_role(user)
+    if role is Role.ADMIN:
+        return None
+    keys = {f"territory:{code}" for code in territories_visible_to(user=user).values_list("code", flat=True)}
+    keys |= {f"rep:{ext}" for ext in reps_visible_to(user=user).values_list("external_id", flat=True)}
+    return keys
+
+
+def user_can_see_scope(*, user, scope: str) -> bool:
+    """Whether ``user`` may read KPIs of ``scope`` (company: admins only)."""
+    if user_role(user) is Role.ADMIN:
+        return True
+    if scope == "company":
+        return False
+    visible = scope_keys_visible_to(user=user)
+    return visible is not None and scope in visible
+
+
+def deals_visible_to(*, user):
+    """Deals ``user`` may list: admins all; managers those stored in their subtrees; reps their own."""
+    from sales.models import Deal
+
+    role = user_role(user)
+    if role is Role.ADMIN:
+        return Deal.objects.all()
+    if role is Role.MANAGER:
+        return Deal.objects.filter(territory__in=territories_visible_to(user=user))
+    if role is Role.REP:
+        return Deal.objects.filter(owner__user=user)
+    return Deal.objects.none()
+
+
+def customers_visible_to(*, user):
+    """Customers ``user`` may list: by the customer's territory (managers) or owner (reps)."""
+    from sales.models import Customer
+
+    role = user_role(user)
+    if role is Role.ADMIN:
+        return Customer.objects.all()
+    if role is Role.MANAGER:
+        return Customer.objects.filter(territory__in=territories_visible_to(user=user))
+    if role is Role.REP:
+        return Customer.objects.filter(owner__user=user)
+    return Customer.objects.none()

@@ -70,3 +70,39 @@ def test_unlinked_user_sees_nothing(people):
     nobody = UserFactory(username="nobody")
     assert codes(nobody) == set()
     assert rep_ids_visible_to(user=nobody) == set()
+
+
+def test_scope_keys_and_facts_follow_the_same_rules(people, tree):
+    from kpi_dashboard.access import (
+        customers_visible_to,
+        deals_visible_to,
+        scope_keys_visible_to,
+        user_can_see_scope,
+    )
+    from tests.factories import CustomerFactory, DealFactory
+
+    east_deal = DealFactory(owner=people["linked"], territory=tree["na-east"])
+    uk_deal = DealFactory(owner=people["uk_rep"], territory=tree["uk"])
+    CustomerFactory(external_id="c-na", territory=tree["na-west"], owner=people["uk_rep"])
+    CustomerFactory(external_id="c-uk", territory=tree["uk"], owner=people["linked"])
+
+    assert scope_keys_visible_to(user=people["admin"]) is None
+    assert scope_keys_visible_to(user=people["manager"]) == {
+        "territory:na",
+        "territory:na-east",
+        "territory:na-west",
+        "rep:r-linked",
+    }
+    assert scope_keys_visible_to(user=people["rep"]) == {"rep:r-linked"}
+    assert user_can_see_scope(user=people["admin"], scope="company")
+    assert not user_can_see_scope(user=people["manager"], scope="company")
+    assert user_can_see_scope(user=people["manager"], scope="territory:na-west")
+    assert not user_can_see_scope(user=people["manager"], scope="rep:r-uk")
+    assert not user_can_see_scope(user=people["rep"], scope="territory:na-east")
+
+    assert set(deals_visible_to(user=people["admin"])) == {east_deal, uk_deal}
+    assert set(deals_visible_to(user=people["manager"])) == {east_deal}
+    assert set(deals_visible_to(user=people["rep"])) == {east_deal}
+    assert not deals_visible_to(user=UserFactory(username="nobody")).exists()
+    assert set(customers_visible_to(user=people["manager"]).values_list("external_id", flat=True)) == {"c-na"}
+    assert set(customers_visible_to(user=people["rep"]).values_list("external_id", flat=True)) == {"c-uk"}
