@@ -182,6 +182,8 @@ class ImportContext:
         self.users = UserPlanner()
         self.targets: list[TargetRecord] = []
         self.upserters: dict[str, Upserter] = {}  # entity label -> upserter
+        # Files that could not be read whole: references into them are not checked.
+        self.broken_files: set[str] = set()
         self._territory_counts: Counts | None = None
         self._assignment_counts: Counts | None = None
         self._target_counts: Counts | None = None

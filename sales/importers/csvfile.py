@@ -58,6 +58,9 @@ class CsvFile:
         self.log = log
         self.max_line_bytes = max_line_bytes
         self.header: list[str] = []
+        # Whether every line was read (no file-level error): references into an
+        # incomplete file cannot be checked, so they are not reported as unknown.
+        self.complete = False
 
     def _lines(self) -> Iterator[str]:
         readline = self.stream.readline
@@ -133,6 +136,7 @@ class CsvFile:
                     self.log.error(self.name, line, "", f"this row has {len(cells)} fields, the header has {width}")
                     continue
                 yield line, dict(zip(header, [c.strip() for c in cells], strict=True))
+            self.complete = True
         except _StopFile:
             return
         except csv.Error as exc:

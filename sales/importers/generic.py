@@ -56,6 +56,8 @@ FILES: dict[str, Columns] = {
 }
 
 ZERO = Decimal("0")
+# The files a deal's or an activity's territory is derived from.
+DERIVATION_FILES = ("territories.csv", "reps.csv", "assignments.csv", "customers.csv")
 _CLOSED = frozenset(CLOSED_STAGES)
 _OPEN = frozenset(OPEN_STAGES)
 _STAGES = tuple(Stage.values)
@@ -95,7 +97,14 @@ class GenericReader:
         if source is None:
             return
         with source.open() as stream:
-            handler(name, CsvFile(name, stream, self.log).rows(FILES[name]))
+            reader = CsvFile(name, stream, self.log)
+            handler(name, reader.rows(FILES[name]))
+        if not reader.complete:
+            self.ctx.broken_files.add(name)
+
+    def _unsure(self, *files: str) -> bool:
+        """Whether one of ``files`` could not be read whole (so a missing reference may be in it)."""
+        return any(f in self.ctx.broken_files for f in files)
 
     def _rows(self, name, rows):
         log = self.log
@@ -162,21 +171,30 @@ class GenericReader:
     def _rep_ref(self, row: Row, column: str, *, required: bool) -> str | None:
         value = row.key(column, max_length=100, required=required)
         if value and not self.ctx.rep_known(value):
-            row.error(column, f"unknown rep {value!r}")
+            if self._unsure("reps.csv"):
+                row.ok = False  # reps.csv could not be read whole: that error is reported
+            else:
+                row.error(column, f"unknown rep {value!r}")
             return None
         return value or None
 
     def _territory_ref(self, row: Row, column: str, *, required: bool) -> str | None:
         value = row.key(column, max_length=64, required=required)
         if value and not self.ctx.territory_known(value):
-            row.error(column, f"unknown territory {value!r}")
+            if self._unsure("territories.csv"):
+                row.ok = False  # territories.csv could not be read whole: that error is reported
+            else:
+                row.error(column, f"unknown territory {value!r}")
             return None
         return value or None
 
     def _customer_ref(self, row: Row, column: str, *, required: bool) -> str | None:
         value = row.key(column, max_length=200, required=required)
         if value and not self.ctx.customer_known(value):
-            row.error(column, f"unknown customer {value!r}")
+            if self._unsure("customers.csv"):
+                row.ok = False  # customers.csv could not be read whole: that error is reported
+            else:
+                row.error(column, f"unknown customer {value!r}")
             return None
         return value or None
 
@@ -260,8 +278,8 @@ class GenericReader:
                 territory = ctx.book.territory_on(owner, day)
                 if territory is None and customer:
                     territory = ctx.territory_of_customer(customer)
-                if territory == BROKEN:
-                    row.ok = False  # the customer's row is refused already
+                if territory == BROKEN or (territory is None and self._unsure(*DERIVATION_FILES)):
+                    row.ok = False  # a row (or file) it depends on is refused already
                 elif territory is None:
                     why = f"customer {customer} has no territory" if customer else "the deal has no customer"
                     row.error(
@@ -314,11 +332,12 @@ class GenericReader:
                     elif deal in db_deals:
                         deal_territory = db_deals[deal]
                     else:
-                        row.error("deal_external_id", f"unknown deal {deal!r}")
+                        if not self._unsure("deals.csv"):
+                            row.error("deal_external_id", f"unknown deal {deal!r}")
                         continue
                 territory = ctx.book.territory_on(rep, day) or deal_territory
-                if territory == BROKEN:
-                    continue  # the deal's row is refused already
+                if territory == BROKEN or (territory is None and self._unsure(*DERIVATION_FILES, "deals.csv")):
+                    continue  # a row (or file) it depends on is refused already
                 if territory is None:
                     why = "the activity has no deal" if not deal else f"deal {deal} has no territory"
                     row.error("rep_external_id", f"no territory: rep {rep} has no assignment on {day} and {why}")
@@ -366,8 +385,8 @@ class GenericReader:
             territory = None
             if customer:
                 territory = ctx.territory_of_customer(customer)
-                if territory == BROKEN:
-                    row.ok = False  # the customer's row is refused already
+                if territory == BROKEN or (territory is None and self._unsure("customers.csv")):
+                    row.ok = False  # the customer's row (or file) is refused already
                 elif territory is None:
                     row.error("customer_external_id", f"customer {customer} has no territory to credit the response to")
             if not external_id:
@@ -392,11 +411,15 @@ class GenericReader:
                 if kind == "territory" and ident:
                     if ctx.territory_known(ident):
                         scope = TargetScope(territory=Territory(code=ident))
+                    elif self._unsure("territories.csv"):
+                        row.ok = False
                     else:
                         row.error("scope", f"unknown territory {ident!r}")
                 elif kind == "rep" and ident:
                     if ctx.rep_known(ident):
                         scope = TargetScope(rep=SalesRep(external_id=ident))
+                    elif self._unsure("reps.csv"):
+                        row.ok = False
                     else:
                         row.error("scope", f"unknown rep {ident!r}")
                 else:

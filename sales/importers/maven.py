@@ -110,8 +110,15 @@ class MavenReader:
         if source is None:
             return
         with source.open() as stream:
-            rows = CsvFile(name, stream, self.log).rows(FILES[name])
+            reader = CsvFile(name, stream, self.log)
+            rows = reader.rows(FILES[name])
             handler(name, (Row(name, line, data, self.log) for line, data in rows))
+        if not reader.complete:
+            self.ctx.broken_files.add(name)
+
+    def _unsure(self, *files: str) -> bool:
+        """Whether one of ``files`` could not be read whole (so a missing reference may be in it)."""
+        return any(f in self.ctx.broken_files for f in files)
 
     # --- sales_teams.csv ---------------------------------------------------------------
     def _teams(self, name, rows) -> None:
@@ -224,10 +231,16 @@ class MavenReader:
             closed_on = row.date("close_date")
             owner = person_key(agent) if agent else ""
             if owner and not ctx.rep_known(owner):
-                row.error("sales_agent", f"unknown sales agent {agent!r} (not in sales_teams.csv)")
+                if self._unsure("sales_teams.csv"):
+                    row.ok = False  # sales_teams.csv could not be read whole: that error is reported
+                else:
+                    row.error("sales_agent", f"unknown sales agent {agent!r} (not in sales_teams.csv)")
                 owner = ""
             if account and not ctx.customer_known(account):
-                row.error("account", f"unknown account {account!r} (not in accounts.csv)")
+                if self._unsure("accounts.csv"):
+                    row.ok = False
+                else:
+                    row.error("account", f"unknown account {account!r} (not in accounts.csv)")
             if product and product not in self.prices:
                 repaired = self._product_repair(product)
                 if repaired:
@@ -243,9 +256,12 @@ class MavenReader:
                 if not product:
                     row.error("product", "required value is missing (a lost or open deal's amount is its list price)")
                 elif product not in self.prices:
-                    row.error(
-                        "product", f"unknown product {product!r} (a lost or open deal's amount is its list price)"
-                    )
+                    if self._unsure("products.csv"):
+                        row.ok = False
+                    else:
+                        row.error(
+                            "product", f"unknown product {product!r} (a lost or open deal's amount is its list price)"
+                        )
                 else:
                     amount = self.prices[product]
             closed = stage in (Stage.WON, Stage.LOST)
