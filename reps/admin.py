@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Prefetch
 
+from metrics.admin_hooks import KpiRecomputeOnChange, assignment_months
+from metrics.services.recompute import kpi_recompute_request
 from reps.forms import AssignmentInlineFormSet, RepAssignmentForm
 from reps.models import SalesRep
 from territories.admin import NBSP, admin_today, covering_day
@@ -64,7 +66,9 @@ class TerritoryAssignmentInline(admin.TabularInline):
 
 
 @admin.register(SalesRep)
-class SalesRepAdmin(admin.ModelAdmin):
+class SalesRepAdmin(KpiRecomputeOnChange):
+    # Hiring and leaving dates move headcount, turnover and reps at quota.
+    kpi_date_fields = ("hired_on", "left_on")
     list_display = ["name", "external_id", "email", "current_territory", "user", "hired_on", "left_on"]
     list_filter = [EmploymentFilter, CurrentTerritoryFilter]
     search_fields = ["name", "external_id", "email"]
@@ -80,6 +84,17 @@ class SalesRepAdmin(admin.ModelAdmin):
         current = TerritoryAssignment.objects.filter(covering_day(admin_today())).select_related("territory")
         prefetch = Prefetch("assignments", current, to_attr="current_assignments")
         return super().get_queryset(request).prefetch_related(prefetch)
+
+    def save_formset(self, request, form, formset, change):
+        """Assignment changes move KPIs from the earliest start they touch (old and new values)."""
+        months = set()
+        for inline_form in formset.forms:
+            if inline_form.instance.pk and (inline_form.has_changed() or inline_form in formset.deleted_forms):
+                months |= assignment_months(TerritoryAssignment.objects.get(pk=inline_form.instance.pk))
+        super().save_formset(request, form, formset, change)
+        for assignment in [*formset.new_objects, *(obj for obj, _ in formset.changed_objects)]:
+            months |= assignment_months(assignment)
+        kpi_recompute_request(months=months, reason=f"assignments of {form.instance} changed in the admin")
 
     @admin.display(description="current territory")
     def current_territory(self, obj: SalesRep) -> str:

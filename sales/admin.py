@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import F
 
+from metrics.admin_hooks import KpiRecomputeOnChange
 from sales.models import Activity, Customer, Deal, Expense, Product, SurveyResponse
 from territories.admin import TerritorySubtreeFilter
 
@@ -37,7 +38,9 @@ class ChurnedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(KpiRecomputeOnChange):
+    # A customer's territory, owner and churn date shape its whole history: recompute all of it.
+    kpi_date_fields = ()
     list_display = ["name", "external_id", "sector", "territory", "owner", "churned_on"]
     list_filter = [TerritorySubtreeFilter, ChurnedFilter, "sector"]
     search_fields = ["name", "external_id", "sector"]
@@ -46,7 +49,8 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(KpiRecomputeOnChange):
+    kpi_date_fields = ("created_on", "closed_on", "ends_on")
     list_display = [
         "external_id",
         "name",
@@ -83,7 +87,8 @@ class DealAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(KpiRecomputeOnChange):
+    kpi_date_fields = ("occurred_on",)
     list_display = ["external_id", "kind", "occurred_on", "rep", "territory", "deal", "customer"]
     list_filter = ["kind", TerritorySubtreeFilter]
     search_fields = ["external_id", "rep__name", "rep__external_id", "customer__name", "deal__external_id"]
@@ -93,7 +98,8 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(admin.ModelAdmin):
+class SurveyResponseAdmin(KpiRecomputeOnChange):
+    kpi_date_fields = ("responded_on",)
     list_display = ["external_id", "kind", "score", "responded_on", "customer", "rep", "territory"]
     list_filter = ["kind", TerritorySubtreeFilter]
     search_fields = ["external_id", "customer__name", "rep__name", "comment"]
@@ -117,7 +123,8 @@ class ExpenseForm(forms.ModelForm):
 
 
 @admin.register(Expense)
-class ExpenseAdmin(admin.ModelAdmin):
+class ExpenseAdmin(KpiRecomputeOnChange):
+    kpi_date_fields = ("month",)
     form = ExpenseForm
     list_display = ["month_label", "territory", "category", "amount"]
     list_filter = ["category", TerritorySubtreeFilter]

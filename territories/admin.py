@@ -11,6 +11,7 @@ from django.http import HttpResponseBadRequest
 from django.utils import timezone
 from treebeard.admin import TreeAdmin
 
+from metrics.admin_hooks import KpiRecomputeOnChange, assignment_months
 from territories.forms import TerritoryAssignmentForm, TerritoryForm
 from territories.models import Territory, TerritoryAssignment
 
@@ -151,8 +152,12 @@ class TerritoryAdmin(TreeAdmin):
 
 
 @admin.register(TerritoryAssignment)
-class TerritoryAssignmentAdmin(admin.ModelAdmin):
+class TerritoryAssignmentAdmin(KpiRecomputeOnChange):
     form = TerritoryAssignmentForm
+
+    def kpi_months(self, obj):
+        return assignment_months(obj)
+
     list_display = ["rep", "territory", "start_date", "end_date"]
     list_filter = [AssignmentStatusFilter, TerritorySubtreeFilter]
     search_fields = ["rep__name", "rep__external_id", "territory__code", "territory__name"]
