@@ -28,6 +28,7 @@ REP_PREFIX = "REP-"
 # Sales cycle in days (log-normal): won deals take longer than lost ones.
 WON_CYCLE_MU, WON_CYCLE_SIGMA = math.log(35), 0.6
 LOST_CYCLE_MU, LOST_CYCLE_SIGMA = math.log(21), 0.7
+MAX_CYCLE_DAYS = 240  # the log-normal tail, cut where a CRM would have closed the deal as lost
 PIPELINE_DAYS = 180  # open deals are drawn from the deals created this many days before the reference date
 STALE_DEALS_PER_REP = 6.0  # open deals stuck for months, as every real pipeline has
 STALE_AGES = (60, 330)
@@ -418,7 +419,8 @@ def _rep_deals(rng: random.Random, rep: RepPlan) -> list[DealRow]:
             closed = _workday(low + rng.randint(0, (high - low).days) * DAY, low, high)
             won = rng.random() < rep.win_prob * push
             mu, sigma = (WON_CYCLE_MU, WON_CYCLE_SIGMA) if won else (LOST_CYCLE_MU, LOST_CYCLE_SIGMA)
-            created = max(closed - int(rng.lognormvariate(mu, sigma)) * DAY, rep.hired_on)
+            cycle = min(int(rng.lognormvariate(mu, sigma)), MAX_CYCLE_DAYS)
+            created = max(closed - cycle * DAY, rep.hired_on)
             created = _workday(created, rep.hired_on, closed)
             stage = Stage.WON.value if won else Stage.LOST.value
             deals.append(

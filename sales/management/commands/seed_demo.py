@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sales.demo.selectors import DemoSeedError
@@ -49,14 +50,22 @@ class Command(BaseCommand):
                 f"{verb} the demo data set --scale {result.scale} --seed {result.seed} in {result.seconds:.1f}s."
             )
         )
+        if result.commit_seconds:
+            self.stdout.write(f"  (of which {result.commit_seconds:.1f}s committing and recomputing KPI snapshots)")
         self.stdout.write("Rows per model:")
         width = max(len(label) for label in result.counts)
         for label, count in result.counts.items():
             self.stdout.write(f"  {label:<{width}}  {count:>12,}")
-        self.stdout.write(
-            f"The data runs up to {result.reference_date:%Y-%m-%d}: set KPI_AS_OF={result.reference_date:%Y-%m-%d} "
-            "to see the dashboard as of that day."
-        )
+        as_of = f"{result.reference_date:%Y-%m-%d}"
+        self.stdout.write(f"The data runs up to {as_of}: set KPI_AS_OF={as_of} to see the dashboard as of that day.")
+        if result.reference_date != settings.KPI_AS_OF:
+            current = settings.KPI_AS_OF.isoformat() if settings.KPI_AS_OF else "not set (today)"
+            self.stdout.write(
+                self.style.WARNING(
+                    f"KPI_AS_OF is {current}: KPIs are computed as of another day than the data's. "
+                    f"Run the server (and recompute_kpis) with KPI_AS_OF={as_of}."
+                )
+            )
         self.stdout.write("Open http://127.0.0.1:8000/ (python manage.py runserver) and sign in as:")
         for login in result.logins:
             password = "(existing account, password unchanged)" if login.existed else "password: demo"
