@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
-from metrics.fetch import CENTS, TARGET_UNITS, Facts, Grain, facts_fetch
+from metrics.fetch import CENTS, TARGET_UNITS, Facts, Grain, facts_fetch, facts_to_date
 from metrics.kpis.customers import active_matrix, distinct_in_windows
 from metrics.kpis.stats import histogram_quantiles, nps_interval, ratio, wilson
 from metrics.kpis.targets import attainment, targets_resolve
@@ -264,6 +264,22 @@ def kpis_compute(
     # --- funnel --------------------------------------------------------------------------------------
     funnel = _funnel(facts, index, period_map, grid)
 
+    # --- like for like: the period in progress against the same elapsed days before ------------------
+    to_date = _to_date_comparisons(periods, as_of, index, grid, fiscal)
+    for key, (previous_td, last_year_td) in to_date.items():
+        extras = out[key]["extra"] or [None] * len(grid)
+        out[key]["extra"] = [
+            ({**(e or {}), "previous_to_date": p, "last_year_to_date": y} if not (np.isnan(p) and np.isnan(y)) else e)
+            for e, p, y in zip(extras, previous_td, last_year_td, strict=True)
+        ]
+    if "revenue" in to_date:
+        # Growth of the period in progress compares like with like, never a part-period with a whole one.
+        previous_td, last_year_td = to_date["revenue"]
+        in_progress = ~np.isnan(previous_td)
+        growth, yoy = out["revenue_growth"]["value"], out["revenue_yoy"]["value"]
+        growth[in_progress] = ratio(revenue - previous_td, previous_td)[in_progress]
+        yoy[in_progress] = ratio(revenue - last_year_td, last_year_td)[in_progress]
+
     # --- targets, attainment, quota, team --------------------------------------------------------------
     month_map = window_map[window_map["window"].isin(labels)]
     if grain == "day":
@@ -307,6 +323,48 @@ def _rep_attainment(facts: Facts, period_map: pd.DataFrame, month_map: pd.DataFr
     return pd.DataFrame(
         {"rep_id": merged["rep_id"].astype("int64"), "period": merged["window"], "attained": attained.astype(bool)}
     )
+
+
+LIKE_FOR_LIKE = ("revenue", "deals_won", "deals_created", "calls", "meetings", "emails", "new_customers")
+
+
+def _to_date_comparisons(periods, as_of, index, grid, fiscal) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """For periods in progress: additive KPIs over the same elapsed days of the previous period and last year.
+
+    Returns {kpi: (previous_to_date, last_year_to_date)} aligned with ``grid``; NaN for finished periods.
+    """
+    windows: dict[str, tuple[datetime.date, datetime.date]] = {}
+    for p in periods:
+        if not p.start <= as_of < p.end:
+            continue
+        elapsed = datetime.timedelta(days=(as_of - p.start).days)
+        for prefix, earlier in (("prevtd|", period_previous(p, fiscal_start_month=fiscal)),
+                                ("lytd|", period_last_year(p, fiscal_start_month=fiscal))):  # fmt: skip
+            windows[prefix + p.label] = (earlier.start, min(earlier.start + elapsed, earlier.end))
+    if not windows:
+        return {}
+    start = min(s for s, _ in windows.values())
+    end = max(e for _, e in windows.values())
+    rows = facts_to_date(as_of=as_of, start=start, end=end)
+    window_map = pd.DataFrame(
+        [(key, s + datetime.timedelta(days=i)) for key, (s, e) in windows.items() for i in range((e - s).days + 1)],
+        columns=["window", "day"],
+    )
+    rolled = rollup(rows, ["day", "kpi"], ["amount"], index).merge(window_map, on="day")
+    sums = rolled.groupby(["scope", "window", "kpi"], sort=False)["amount"].sum()
+    in_progress = {p.label for p in periods if p.start <= as_of < p.end}
+    result = {}
+    for kpi in LIKE_FOR_LIKE:
+        pair = []
+        for prefix in ("prevtd|", "lytd|"):
+            keys = pd.MultiIndex.from_arrays(
+                [grid.get_level_values(0), [prefix + p for p in grid.get_level_values(1)], [kpi] * len(grid)]
+            )
+            values = sums.reindex(keys).fillna(0).to_numpy(dtype="float64").copy()
+            values[~np.isin(grid.get_level_values(1), list(in_progress))] = np.nan
+            pair.append(values / CENTS if kpi == "revenue" else values)
+        result[kpi] = (pair[0], pair[1])
+    return result
 
 
 def _pipeline(facts: Facts, index: ScopeIndex, grid, periods, as_of, grain):

@@ -314,3 +314,49 @@ def _targets() -> pd.DataFrame:
     frame = _frame(rows, ["territory_id", "rep_id", "kpi", "month", "units"])
     frame["units"] = frame["units"].map(lambda v: int(v * TARGET_UNITS)).astype("int64")
     return frame
+
+
+def facts_to_date(*, as_of: datetime.date, start: datetime.date, end: datetime.date) -> pd.DataFrame:
+    """Day-level sums of the additive KPIs between ``start`` and ``end`` (like-for-like comparisons).
+
+    Returns rows (territory_id, rep_id, day, kpi, amount): revenue in cents,
+    deals_won, deals_created, calls/meetings/emails and new_customers. Only the
+    comparison windows of the period in progress are read, so this stays small.
+    """
+    end = min(end, as_of)
+    frames = []
+    won = (
+        Deal.objects.filter(stage=Stage.WON, closed_on__range=(start, end))
+        .values("territory_id", "owner_id", "closed_on")
+        .annotate(n=Count("pk"), net=Sum(F("amount") - F("refunded_amount")))
+        .values_list("territory_id", "owner_id", "closed_on", "n", "net")
+    )
+    won = _frame(won, ["territory_id", "rep_id", "day", "deals_won", "revenue"])
+    won["revenue"] = _cents(won["revenue"])
+    frames += [won.assign(kpi=k, amount=won[k])[["territory_id", "rep_id", "day", "kpi", "amount"]]
+               for k in ("deals_won", "revenue")]  # fmt: skip
+    created = (
+        Deal.objects.filter(created_on__range=(start, end))
+        .values("territory_id", "owner_id", "created_on")
+        .annotate(n=Count("pk"))
+        .values_list("territory_id", "owner_id", "created_on", "n")
+    )
+    frames.append(_frame(created, ["territory_id", "rep_id", "day", "amount"]).assign(kpi="deals_created"))
+    activities = (
+        Activity.objects.filter(occurred_on__range=(start, end))
+        .values("territory_id", "rep_id", "occurred_on", "kind")
+        .annotate(n=Count("pk"))
+        .values_list("territory_id", "rep_id", "occurred_on", "kind", "n")
+    )
+    activities = _frame(activities, ["territory_id", "rep_id", "day", "kind", "amount"])
+    activities["kpi"] = activities["kind"].map({"call": "calls", "meeting": "meetings", "email": "emails"})
+    frames.append(activities.drop(columns="kind"))
+    first = _first_won(as_of, "day")
+    first = first[(first["bucket"] >= start) & (first["bucket"] <= end)] if len(first) else first
+    frames.append(
+        first.rename(columns={"bucket": "day"})[["territory_id", "rep_id", "day"]].assign(kpi="new_customers", amount=1)
+    )
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=["territory_id", "rep_id", "day", "kpi", "amount"])
+    return pd.concat(frames, ignore_index=True)

@@ -139,6 +139,8 @@ class KpiCard:
     change_unit: str  # "pp" or "%"
     expected_to_date: float | None  # pace: target × elapsed / days, for the period in progress
     pace: str | None  # "ahead", "behind" or None
+    # True when previous/last_year are the same elapsed days of those periods (period in progress).
+    like_for_like: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,11 @@ def kpi_cards(*, scope: str, period: Period, as_of: datetime.date | None = None)
         ly = by_period.get(last_year.label, {}).get(definition.key)
         prev_value = prev.value if prev else None
         ly_value = ly.value if ly else None
+        extra = snap.extra or {}
+        like_for_like = in_progress and "previous_to_date" in extra
+        if like_for_like:
+            # Period to date against the same number of days of the earlier periods.
+            prev_value, ly_value = extra["previous_to_date"], extra["last_year_to_date"]
         expected = pace = None
         if in_progress and snap.target is not None and definition.additive:
             expected = snap.target * elapsed / period.days
@@ -204,7 +211,7 @@ def kpi_cards(*, scope: str, period: Period, as_of: datetime.date | None = None)
                 provisional=snap.provisional, extra=snap.extra, previous=prev_value, last_year=ly_value,
                 change_previous=_change(snap.value, prev_value, unit),
                 change_last_year=_change(snap.value, ly_value, unit), change_unit=unit,
-                expected_to_date=expected, pace=pace,
+                expected_to_date=expected, pace=pace, like_for_like=like_for_like,
             )
         )  # fmt: skip
     return cards
