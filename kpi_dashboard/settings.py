@@ -48,6 +48,12 @@ INSTALLED_APPS = [
     "treebeard",
     "django_celery_beat",
     "rest_framework",
+    # --- REST API (metrics/api): tokens for scripts, filters, OpenAPI schema with local docs assets
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    # ---
     "territories",
     "reps",
     "sales",
@@ -174,13 +180,55 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One line per task is noise when tasks run eagerly inside web requests and commands.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
 
-# --- REST framework ---------------------------------------------------------------------
+# --- REST framework (the API under /api/v1/, metrics/api) ---------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Token first: an anonymous request then gets 401 with a WWW-Authenticate header, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: no browsable HTML pages, so no error ever comes back as HTML.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "metrics.api.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "metrics.api.throttling.AnonymousThrottle",
+        "metrics.api.throttling.TokenThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+        "token": env.str("API_THROTTLE_TOKEN", default="1200/minute"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Territory KPI API",
+    "DESCRIPTION": (
+        "The KPIs of spec/kpis.md, read from the stored snapshots, scoped to what the caller may see. "
+        "Authenticate with a session (the pages) or `Authorization: Token <key>` (tokens are created in the admin). "
+        'Every 4xx answer is `{"error": {"code", "message", "fields"}}`; out-of-scope objects answer 404.'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc assets come from drf-spectacular-sidecar's static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "metrics.api.schema.error_responses_add",
+    ],
 }
 
 # --- The product's own settings (see docs in spec/kpis.md and the README) ---------------

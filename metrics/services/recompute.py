@@ -99,18 +99,26 @@ def kpi_recompute(
     user=None,
     wait: bool = True,
     as_of: datetime.date | None = None,
+    run_id: int | None = None,
 ) -> KpiRun:
-    """Recompute snapshots (all periods, or those ending on or after ``since``) and log the run."""
+    """Recompute snapshots (all periods, or those ending on or after ``since``) and log the run.
+
+    ``run_id`` names a queued run (``metrics.services.api_runs``) that this call carries out.
+    """
     as_of = as_of or as_of_date()
     with recompute_lock(wait=wait):
         _interrupted_runs_fail()
-        run = KpiRun.objects.create(
-            kind=KpiRun.Kind.SINCE if since else KpiRun.Kind.FULL,
-            since=since,
-            as_of=as_of,
-            reason=reason[:200],
-            requested_by=user if getattr(user, "is_authenticated", False) else None,
-        )
+        fields = {"kind": KpiRun.Kind.SINCE if since else KpiRun.Kind.FULL, "since": since, "as_of": as_of}
+        if run_id is not None and KpiRun.objects.filter(pk=run_id).update(
+            **fields, status=KpiRun.Status.RUNNING, started_at=timezone.now(), finished_at=None, error=""
+        ):
+            run = KpiRun.objects.get(pk=run_id)
+        else:
+            run = KpiRun.objects.create(
+                **fields,
+                reason=reason[:200],
+                requested_by=user if getattr(user, "is_authenticated", False) else None,
+            )
         try:
             periods = periods_to_compute(as_of=as_of, since=since)
             result = kpis_compute(periods=periods, as_of=as_of)
@@ -240,7 +248,9 @@ def kpi_recompute_request(*, months: Iterable[datetime.date], reason: str) -> No
     if not months:
         return
     KpiRecomputeRequest.objects.create(month=min(months), reason=reason[:200])
-    transaction.on_commit(_queue_pending_run)
+    # One queueing per transaction is enough, however many changes it holds.
+    if not any(func is _queue_pending_run for _, func, _ in connection.run_on_commit):
+        transaction.on_commit(_queue_pending_run)
 
 
 def _queue_pending_run() -> None:
