@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from metrics import admin_views
 from metrics.forms import DistributionForm, TargetValueForm, percent_total
-from metrics.models import MONTH_FIELDS, Distribution, Target, TargetChange
+from metrics.models import MONTH_FIELDS, Distribution, KpiRecomputeRequest, KpiRun, KpiSnapshot, Target, TargetChange
 from metrics.services.targets import targets_delete, targets_set
 
 
@@ -161,3 +161,52 @@ class TargetChangeAdmin(admin.ModelAdmin):
 
 def _optional_value(value: Decimal | None) -> str:
     return "—" if value is None else admin_views.value_display(value)
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the system writes; admins read them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(KpiRun)
+class KpiRunAdmin(_ReadOnlyAdmin):
+    """The recompute run log: when, what it covered, how it ended."""
+
+    list_display = ["id", "started_at", "finished_at", "duration", "kind", "since", "as_of", "status", "periods",
+                    "rows", "reason", "requested_by", "short_error"]  # fmt: skip
+    list_filter = ["status", "kind"]
+    search_fields = ["reason", "error"]
+    date_hierarchy = "started_at"
+    list_select_related = ["requested_by"]
+
+    @admin.display(description="seconds")
+    def duration(self, obj: KpiRun) -> str:
+        return "—" if obj.seconds is None else f"{obj.seconds:.1f}"
+
+    @admin.display(description="error")
+    def short_error(self, obj: KpiRun) -> str:
+        return obj.error[:120]
+
+
+@admin.register(KpiSnapshot)
+class KpiSnapshotAdmin(_ReadOnlyAdmin):
+    list_display = ["scope", "period", "kpi", "value", "n", "target", "attainment", "low_sample", "provisional",
+                    "computed_at", "run"]  # fmt: skip
+    list_filter = ["period_kind", "kpi", "low_sample"]
+    search_fields = ["scope", "period"]
+    show_full_result_count = False  # counting millions of snapshot rows on every page is wasted work
+
+
+@admin.register(KpiRecomputeRequest)
+class KpiRecomputeRequestAdmin(_ReadOnlyAdmin):
+    """Changes waiting for the next recompute run."""
+
+    list_display = ["created_at", "month", "reason"]
