@@ -20,8 +20,8 @@ from metrics.models import Target, TargetChange
 from metrics.services.targets import TargetInput, TargetScope, targets_set
 from reps.models import SalesRep
 from sales.importers.issues import Counts, ImportResult, IssueLog
-from sales.importers.plan import AssignmentBook, EntitySpec, Upserter, field, ref
-from sales.importers.writing import Resolvers, upserts_write
+from sales.importers.plan import AssignmentBook, EntitySpec, Resolvers, Upserter, field, ref
+from sales.importers.writing import upserts_write
 from sales.models import Activity, Customer, Deal, Expense, Product, SurveyResponse
 from territories.models import Territory, TerritoryAssignment
 
@@ -182,6 +182,7 @@ class ImportContext:
         self.users = UserPlanner()
         self.targets: list[TargetRecord] = []
         self.upserters: dict[str, Upserter] = {}  # entity label -> upserter
+        self.resolvers = Resolvers()  # natural keys -> primary keys, cached for the checks and the write
         # Files that could not be read whole: references into them are not checked.
         self.broken_files: set[str] = set()
         self._territory_counts: Counts | None = None
@@ -211,7 +212,9 @@ class ImportContext:
     def upserter(self, spec: EntitySpec, file: str) -> Upserter:
         """The upserter of ``spec``, counting under ``file``."""
         if spec.label not in self.upserters:
-            self.upserters[spec.label] = Upserter(spec, self.result.counts_for(file, spec.label), self.months)
+            self.upserters[spec.label] = Upserter(
+                spec, self.result.counts_for(file, spec.label), self.months, self.resolvers
+            )
         return self.upserters[spec.label]
 
     # --- territories ----------------------------------------------------------
@@ -441,7 +444,7 @@ class ImportContext:
 
     def write(self, *, user) -> None:
         """Write everything planned, in dependency order, in one transaction."""
-        resolvers = Resolvers()
+        resolvers = self.resolvers
         order = ["products", "reps", "customers", "deals", "activities", "survey responses", "expenses"]
         with transaction.atomic():
             self.users.write()

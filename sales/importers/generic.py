@@ -237,7 +237,8 @@ class GenericReader:
     def _deals(self, name, rows) -> None:
         ctx = self.ctx
         upserter = ctx.upserter(DEAL, name)
-        seen = ctx.deal_territory  # external id -> territory code, for activities
+        # external id -> territory code, kept only when activities need it (memory: 1M deals ~ 100 MB)
+        territories = ctx.deal_territory if "activities.csv" in self.files else None
         lines: dict[str, int] = {}
         today = ctx.today
         for row in self._rows(name, rows):
@@ -269,9 +270,12 @@ class GenericReader:
             if lost_from and stage and stage != Stage.LOST:
                 row.error("lost_from_stage", f"only a lost deal has a stage it was lost from (this one is {stage})")
             # Derive the territory only from cells that were read fine (no error on top of an error).
-            cells_ok = owner and not any(
-                row.data.get(c) and v is None
-                for c, v in (("closed_on", closed_on), ("created_on", created_on), ("customer_external_id", customer))
+            data = row.data
+            cells_ok = (
+                owner
+                and (closed_on is not None or not data.get("closed_on"))
+                and (created_on is not None or not data.get("created_on"))
+                and (customer is not None or not data.get("customer_external_id"))
             )
             if territory is None and not row.data.get("territory_code") and cells_ok:
                 day = closed_on or created_on or today
@@ -292,7 +296,8 @@ class GenericReader:
                 row.error("external_id", duplicate_message("external id", external_id, lines[external_id]))
                 continue
             lines[external_id] = row.line
-            seen[external_id] = territory if row.ok else BROKEN
+            if territories is not None:
+                territories[external_id] = territory if row.ok else BROKEN
             if row.ok:
                 upserter.add(
                     (

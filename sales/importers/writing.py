@@ -13,19 +13,7 @@ import io
 
 from django.db import connection
 
-from sales.importers.plan import BATCH_SIZE, EntitySpec, Ref, RefResolver, Upserter
-
-
-class Resolvers:
-    """One cached resolver per referenced model."""
-
-    def __init__(self) -> None:
-        self._by_ref: dict[Ref, RefResolver] = {}
-
-    def get(self, ref: Ref) -> RefResolver:
-        if ref not in self._by_ref:
-            self._by_ref[ref] = RefResolver(ref.model, ref.key)
-        return self._by_ref[ref]
+from sales.importers.plan import BATCH_SIZE, EntitySpec, Resolvers, Upserter
 
 
 def _to_db(spec: EntitySpec, records: list[tuple], resolvers: Resolvers) -> list[list]:
