@@ -139,3 +139,85 @@ def customers_visible_to(*, user):
     if role is Role.REP:
         return Customer.objects.filter(owner__user=user)
     return Customer.objects.none()
+
+
+# --- pages: the object behind a URL, or 404 ---------------------------------------------------------
+
+
+def company_visible_or_404(*, user) -> None:
+    """Raise ``Http404`` unless ``user`` may see the company overview (admins only)."""
+    from django.http import Http404
+
+    if not user_can_see_scope(user=user, scope="company"):
+        raise Http404("No such page.")
+
+
+def territory_visible_or_404(*, user, code: str):
+    """The territory ``code`` if ``user`` may see it, else ``Http404`` (unknown and hidden look the same)."""
+    from django.http import Http404
+
+    territory = territories_visible_to(user=user).filter(code=code).first()
+    if territory is None:
+        raise Http404("No such territory.")
+    return territory
+
+
+def rep_visible_or_404(*, user, rep_id: int):
+    """The rep ``rep_id`` if ``user`` may see their scorecard, else ``Http404``."""
+    from django.http import Http404
+
+    rep = reps_visible_to(user=user).filter(pk=rep_id).first()
+    if rep is None:
+        raise Http404("No such rep.")
+    return rep
+
+
+def own_rep_or_404(*, user):
+    """The rep linked to ``user`` if they may see its scorecard, else ``Http404``."""
+    from django.http import Http404
+
+    rep_id = _linked_rep_id(user) if user is not None and user.is_authenticated else None
+    if rep_id is None:
+        raise Http404("Your login is not linked to a sales rep.")
+    return rep_visible_or_404(user=user, rep_id=rep_id)
+
+
+# --- targets (the API's target list and change log) -------------------------------------------------
+
+
+def targets_visible_to(*, user):
+    """Targets ``user`` may read: those of the territories and reps they may see."""
+    from metrics.models import Target
+
+    role = user_role(user)
+    if role is Role.ADMIN:
+        return Target.objects.all()
+    if role is Role.NONE:
+        return Target.objects.none()
+    return Target.objects.filter(
+        Q(territory__in=territories_visible_to(user=user)) | Q(rep__in=reps_visible_to(user=user))
+    )
+
+
+def target_changes_visible_to(*, user):
+    """Target change log rows ``user`` may read: those of the scopes they may see."""
+    from metrics.models import TargetChange
+
+    visible = scope_keys_visible_to(user=user)
+    if visible is None:
+        return TargetChange.objects.all()
+    return TargetChange.objects.filter(scope__in=sorted(visible))
+
+
+def import_runs_visible_to(*, user):
+    """CRM import runs ``user`` may read: admins only (runs hold every file name and error)."""
+    from sales.models import ImportRun
+
+    return ImportRun.objects.all() if user_role(user) is Role.ADMIN else ImportRun.objects.none()
+
+
+def kpi_runs_visible_to(*, user):
+    """KPI recompute runs ``user`` may read: admins only."""
+    from metrics.models import KpiRun
+
+    return KpiRun.objects.all() if user_role(user) is Role.ADMIN else KpiRun.objects.none()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from kpi_dashboard import views
 
@@ -14,4 +14,10 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # The REST API (metrics/api): /api/v1/..., its schema and docs; other /api/ URLs answer a JSON 404.
+    path("api/", include("metrics.api.urls")),
+    # Dashboards: company and territories, rep scorecards, drill-down lists.
+    path("", include("territories.urls")),
+    path("", include("reps.urls")),
+    path("", include("sales.urls")),
 ]

@@ -259,3 +259,236 @@ def kpi_freshness(*, now: datetime.datetime | None = None) -> Freshness:
         stale=computed_at is None or now - computed_at > datetime.timedelta(hours=26),
         pending=KpiRecomputeRequest.objects.count(),
     )
+
+
+# --- dashboards: stored periods, several series at once, leaderboards, a rep's rank ----------------
+
+
+@dataclass(frozen=True)
+class PeriodOption:
+    label: str
+    kind: str
+    start: datetime.date
+    end: datetime.date
+
+
+def kpi_periods_available(*, scope: str) -> list[PeriodOption]:
+    """The periods stored for ``scope`` (those with a revenue snapshot), newest first, years before quarters."""
+    order = {"year": 0, "quarter": 1, "month": 2}
+    rows = KpiSnapshot.objects.filter(scope=scope, kpi="revenue").values_list(
+        "period", "period_kind", "period_start", "period_end"
+    )
+    options = [PeriodOption(*row) for row in rows]
+    return sorted(options, key=lambda o: (-o.start.toordinal(), order.get(o.kind, 3)))
+
+
+def kpi_series_many(
+    *, scope: str, kpis: list[str], kind: str, start: datetime.date, end: datetime.date
+) -> dict[str, list[KpiSnapshot]]:
+    """{kpi: snapshots of every period of ``kind`` starting in [start, end], in order}, in one query."""
+    found: dict[str, list[KpiSnapshot]] = {key: [] for key in kpis}
+    rows = KpiSnapshot.objects.filter(
+        scope=scope, period_kind=kind, period_start__gte=start, period_start__lte=end, kpi__in=kpis
+    ).order_by("period_start")
+    for row in rows:
+        found[row.kpi].append(row)
+    return found
+
+
+@dataclass(frozen=True)
+class RepMember:
+    """A rep counted in a territory for a period, and the territory they were in."""
+
+    rep_id: int
+    external_id: str
+    name: str
+    territory_code: str
+    territory_name: str
+
+    @property
+    def scope(self) -> str:
+        return f"rep:{self.external_id}"
+
+
+def reps_in_territory(
+    *, territory_path: str | None, period: Period, as_of: datetime.date, reps=None
+) -> list[RepMember]:
+    """Reps who belong to a territory subtree (None: anywhere) for ``period``, one query.
+
+    The rule of ``reps_at_quota`` (spec/kpis.md): a rep belongs to the territory
+    they were assigned to on the period's last day (the as-of date if earlier),
+    or on their own last day if they left during the period. ``reps`` (a
+    queryset, e.g. what the user may see) narrows the candidates.
+    """
+    from django.db.models import Case, DateField, F, Q, Value, When
+
+    from territories.models import TerritoryAssignment
+
+    day = min(period.end, as_of)
+    member_day = Case(
+        When(Q(rep__left_on__gte=period.start, rep__left_on__lte=day), then=F("rep__left_on")),
+        default=Value(day),
+        output_field=DateField(),
+    )
+    assignments = (
+        TerritoryAssignment.objects.annotate(member_day=member_day)
+        .filter(Q(start_date__isnull=True) | Q(start_date__lte=F("member_day")))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=F("member_day")))
+        .filter(Q(rep__hired_on__isnull=True) | Q(rep__hired_on__lte=day))
+        .filter(Q(rep__left_on__isnull=True) | Q(rep__left_on__gte=period.start))
+    )
+    if territory_path is not None:
+        assignments = assignments.filter(territory__path__startswith=territory_path)
+    if reps is not None:
+        assignments = assignments.filter(rep__in=reps.values("pk"))
+    rows = assignments.order_by("rep__name", "rep__external_id").values_list(
+        "rep_id", "rep__external_id", "rep__name", "territory__code", "territory__name"
+    )
+    return [RepMember(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    member: RepMember
+    revenue: float | None
+    target: float | None
+    attainment: float | None
+    deals_won: float | None
+    win_rate: float | None
+    win_rate_n: float | None
+    low_sample: bool  # the revenue's sample (won deals) is below KPI_MIN_SAMPLE
+    rank: int | None  # None: not ranked (see ``unranked``)
+    unranked: str  # why the rep is not ranked
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    rows: list[LeaderboardRow]  # ranked reps by rank, then the others by name
+    ranked: int
+
+
+LEADERBOARD_KPIS = ("revenue", "deals_won", "win_rate")
+
+
+def kpi_leaderboard(*, members: list[RepMember], period: str) -> Leaderboard:
+    """Rank ``members`` by revenue attainment in ``period`` (one query); low-sample and target-less reps unranked.
+
+    Ties are broken by revenue, then by external id, so a ranking never depends
+    on the order rows come back in.
+    """
+    values: dict[str, dict[str, tuple]] = {}
+    if members:
+        rows = KpiSnapshot.objects.filter(
+            scope__in=[m.scope for m in members], period=period, kpi__in=LEADERBOARD_KPIS
+        ).values_list("scope", "kpi", "value", "n", "target", "attainment", "low_sample")
+        for scope, kpi, *rest in rows:
+            values.setdefault(scope, {})[kpi] = tuple(rest)
+    ranked, unranked = [], []
+    empty = (None, None, None, None, False)
+    for member in members:
+        found = values.get(member.scope, {})
+        revenue = found.get("revenue", empty)
+        win_rate = found.get("win_rate", empty)
+        value, n, target, attainment, low_sample = revenue
+        if member.scope not in values:
+            reason = "no data"
+        elif attainment is None:
+            reason = "no revenue target" if target is None else "target of zero"
+        elif low_sample:
+            reason = f"low sample: {int(n or 0)} won deals"
+        else:
+            reason = ""
+        row = {
+            "member": member, "revenue": value, "target": target, "attainment": attainment,
+            "deals_won": found.get("deals_won", empty)[0], "win_rate": win_rate[0], "win_rate_n": win_rate[1],
+            "low_sample": bool(low_sample), "unranked": reason,
+        }  # fmt: skip
+        (unranked if reason else ranked).append(row)
+    ranked.sort(key=lambda r: (-r["attainment"], -(r["revenue"] or 0.0), r["member"].external_id))
+    rows = [LeaderboardRow(rank=i, **r) for i, r in enumerate(ranked, start=1)]
+    rows += [LeaderboardRow(rank=None, **r) for r in unranked]
+    return Leaderboard(rows=rows, ranked=len(ranked))
+
+
+@dataclass(frozen=True)
+class RepRank:
+    territory_name: str | None  # None: the rep was in no territory for the period
+    rank: int | None
+    ranked: int  # reps with a rank in that territory
+    members: int  # reps counted in that territory
+    unranked: str  # why the rep has no rank
+
+
+def kpi_rep_rank(*, rep_id: int, period: Period, as_of: datetime.date) -> RepRank:
+    """Where a rep stands in their own territory for ``period``: rank and counts only, no one else's numbers.
+
+    Reads the other reps' snapshots to rank them, but returns nothing about
+    them beyond how many there are, so a rep may see it.
+    """
+    from reps.models import SalesRep
+    from territories.models import Territory
+
+    own = reps_in_territory(territory_path=None, period=period, as_of=as_of, reps=SalesRep.objects.filter(pk=rep_id))
+    if not own:
+        return RepRank(None, None, 0, 0, "not assigned to a territory in this period")
+    territory = Territory.objects.only("path", "name").get(code=own[0].territory_code)
+    members = reps_in_territory(territory_path=territory.path, period=period, as_of=as_of)
+    board = kpi_leaderboard(members=members, period=period.label)
+    mine = next(row for row in board.rows if row.member.rep_id == rep_id)
+    return RepRank(territory.name, mine.rank, board.ranked, len(members), mine.unranked)
+
+
+# --- the API's series and funnel (same entry shape as kpi_report) ----------------------------------
+
+
+def kpi_series_report(*, scope: str, kpi: str, grain: str, start: datetime.date, end: datetime.date) -> dict:
+    """One KPI of one scope for every stored ``grain`` period starting in [start, end], oldest first.
+
+    Each point is a ``kpi_report`` entry (value, n, interval, target, flags)
+    with its period's label and dates.
+    """
+    points = [
+        {
+            "period": snap.period,
+            "start": snap.period_start.isoformat(),
+            "end": snap.period_end.isoformat(),
+            **_entry({f: getattr(snap, f) for f in (*REPORT_FIELDS, "extra")}),
+        }
+        for snap in kpi_series(scope=scope, kpi=kpi, kind=grain, start=start, end=end)
+    ]
+    return {
+        "scope": scope,
+        "kpi": kpi,
+        "grain": grain,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "points": points,
+    }
+
+
+def kpi_funnel_report(*, scope: str, period: Period) -> dict | None:
+    """The stage funnel of the deals created in ``period``: each stage's count and its conversion to the next.
+
+    None when the period has no stored snapshot. A step's conversion is
+    reached-next / reached-this, null when no deal reached this stage (and for won, the last stage).
+    """
+    from metrics.engine import FUNNEL_STAGES
+
+    row = KpiSnapshot.objects.filter(scope=scope, period=period.label, kpi="funnel").select_related("run").first()
+    if row is None:
+        return None
+    counts = (row.extra or {}).get("stages", {})
+    stages = []
+    for index, stage in enumerate(FUNNEL_STAGES):
+        count = int(counts.get(stage, 0))
+        following = FUNNEL_STAGES[index + 1] if index + 1 < len(FUNNEL_STAGES) else None
+        conversion = int(counts.get(following, 0)) / count if following and count else None
+        stages.append({"stage": stage, "count": count, "conversion": conversion})
+    return {
+        "scope": scope,
+        "period": period.label,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "as_of": row.run.as_of.isoformat(),
+        "stages": stages,
+    }

@@ -1,0 +1,259 @@
+"""Drill-down: the deals or customers behind a KPI card, listed, sorted, paginated and exported.
+
+Rows come from ``access.deals_visible_to`` narrowed to the page's scope and
+period with the KPI's own rule (spec/kpis.md), so the list of an unrestricted
+user has exactly as many rows as the KPI counts. This lists facts; it never adds
+them up (the number above the list is the stored snapshot).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from kpi_dashboard.access import (
+    Role,
+    company_visible_or_404,
+    deals_visible_to,
+    rep_visible_or_404,
+    territory_visible_or_404,
+    user_role,
+)
+from kpi_dashboard.csv_export import csv_response
+from kpi_dashboard.views import (
+    DRILL_KPIS,
+    SNAPSHOTS,
+    BadPageInput,
+    PageScope,
+    answers_bad_input,
+    page_context,
+    page_period,
+    with_period,
+)
+from metrics import charts
+from metrics.engine import as_of_date
+from metrics.periods import Period
+from metrics.registry import KPI_BY_KEY
+from metrics.selectors import kpi_freshness
+from sales.models import Deal, Stage
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # sort key
+    label: str
+    field: str  # ORM ordering expression
+
+
+DEAL_COLUMNS = (
+    Column("deal", "Deal", "external_id"),
+    Column("customer", "Customer", "customer__name"),
+    Column("owner", "Owner", "owner__name"),
+    Column("territory", "Territory", "territory__name"),
+    Column("stage", "Stage", "stage"),
+    Column("created", "Created", "created_on"),
+    Column("closed", "Closed", "closed_on"),
+    Column("amount", "Amount", "amount"),
+    Column("refunded", "Refunded", "refunded_amount"),
+    Column("net", "Net amount", "net"),
+)
+CUSTOMER_COLUMNS = (
+    Column("customer", "Customer", "customer__name"),
+    Column("customer_id", "Customer id", "customer__external_id"),
+    Column("sector", "Sector", "customer__sector"),
+    Column("acquired", "Acquired on", "closed_on"),
+    Column("deal", "First deal", "external_id"),
+    Column("owner", "Acquired by", "owner__name"),
+    Column("territory", "Territory", "territory__name"),
+    Column("net", "First deal net amount", "net"),
+)
+
+
+@dataclass(frozen=True)
+class Drill:
+    kpi: str
+    title: str
+    rule: str  # what the list holds, in words
+    columns: tuple[Column, ...]
+    default_sort: str
+
+
+DRILLS = {
+    "revenue": Drill("revenue", "Won deals", "won deals closed in the period (revenue is their net amount)",
+                     DEAL_COLUMNS, "-closed"),
+    "deals_won": Drill("deals_won", "Won deals", "won deals closed in the period", DEAL_COLUMNS, "-closed"),
+    "pipeline_value": Drill("pipeline_value", "Open pipeline",
+                            "deals open on the period's last day (or the as-of date if earlier)", DEAL_COLUMNS,
+                            "-amount"),
+    "new_customers": Drill("new_customers", "New customers",
+                           "customers whose first ever won deal closed in the period, by that deal's territory "
+                           "and owner", CUSTOMER_COLUMNS, "-acquired"),
+}  # fmt: skip
+assert set(DRILLS) == set(DRILL_KPIS)
+
+
+def drill_deals(*, user, scope: PageScope, kpi: str, period: Period, as_of: datetime.date) -> QuerySet[Deal]:
+    """The deals behind ``kpi`` of ``scope`` in ``period`` that ``user`` may see (unordered)."""
+    deals = deals_visible_to(user=user)
+    if scope.kind == "territory":
+        deals = deals.filter(territory__path__startswith=scope.territory.path)
+    elif scope.kind == "rep":
+        deals = deals.filter(owner=scope.rep)
+    last_day = min(period.end, as_of)
+    if kpi in ("revenue", "deals_won", "new_customers"):
+        deals = deals.filter(stage=Stage.WON, closed_on__gte=period.start, closed_on__lte=last_day)
+    if kpi == "new_customers":
+        first_won = (
+            Deal.objects.filter(customer=OuterRef("customer"), stage=Stage.WON, closed_on__isnull=False)
+            .order_by("closed_on", "external_id")
+            .values("pk")[:1]
+        )
+        deals = deals.filter(customer__isnull=False).filter(pk=Subquery(first_won))
+    if kpi == "pipeline_value":
+        open_on_day = Q(created_on__lte=last_day) & (Q(closed_on__isnull=True) | Q(closed_on__gt=last_day))
+        if last_day >= as_of:
+            # An open deal without a creation date is in today's pipeline only (spec/kpis.md).
+            open_on_day |= Q(created_on__isnull=True) & (Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
+        deals = deals.filter(open_on_day)
+    return deals.annotate(net=F("amount") - F("refunded_amount")).select_related("owner", "territory", "customer")
+
+
+def _scope(request: HttpRequest, *, code: str | None = None, pk: int | None = None) -> PageScope:
+    if code is not None:
+        territory = territory_visible_or_404(user=request.user, code=code)
+        return PageScope(key=territory.scope_key, kind="territory", name=territory.name, territory=territory)
+    if pk is not None:
+        rep = rep_visible_or_404(user=request.user, rep_id=pk)
+        return PageScope(key=rep.scope_key, kind="rep", name=rep.name, rep=rep)
+    company_visible_or_404(user=request.user)
+    return PageScope(key="company", kind="company", name="Company")
+
+
+def _drill(kpi: str) -> Drill:
+    if kpi not in DRILLS:
+        raise Http404("No list behind this KPI.")
+    return DRILLS[kpi]
+
+
+def _ordering(drill: Drill, sort: str) -> tuple[str, list[str]]:
+    sort = sort.strip() or drill.default_sort
+    by_key = {c.key: c for c in drill.columns}
+    column = by_key.get(sort.lstrip("-"))
+    if column is None:
+        raise BadPageInput("sort", f"{sort!r} is not a column; sort by one of {', '.join(by_key)}")
+    prefix = "-" if sort.startswith("-") else ""
+    # external_id last: a stable order across pages whatever the column.
+    return sort, [f"{prefix}{column.field}", "external_id"]
+
+
+def _row(drill: Drill, deal: Deal) -> tuple:
+    if drill.kpi == "new_customers":
+        customer = deal.customer
+        return (customer.name, customer.external_id, customer.sector, deal.closed_on, deal.external_id,
+                deal.owner.name, deal.territory.name, deal.net)  # fmt: skip
+    return (deal.external_id, deal.customer.name if deal.customer else "", deal.owner.name, deal.territory.name,
+            deal.get_stage_display(), deal.created_on, deal.closed_on, deal.amount, deal.refunded_amount,
+            deal.net)  # fmt: skip
+
+
+def _cell(value) -> tuple[str, bool]:
+    """(text, is a number) for the HTML table."""
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}", True
+    if value is None:
+        return "", False
+    return str(value), False
+
+
+def drill_page(request: HttpRequest, scope: PageScope, kpi: str) -> HttpResponse:
+    drill = _drill(kpi)
+    period = page_period(request)
+    context = page_context(request, scope=scope, period=period)
+    sort, ordering = _ordering(drill, request.GET.get("sort", ""))
+    deals = drill_deals(user=request.user, scope=scope, kpi=kpi, period=period, as_of=context["as_of"])
+    page = Paginator(deals.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
+    snapshot = SNAPSHOTS.for_scopes(scopes=[scope.key], period=period, kpis=[kpi]).get(scope.key, {}).get(kpi)
+    definition = KPI_BY_KEY[kpi]
+    current = sort.lstrip("-")
+    columns = [
+        (c.label, c.key, (f"-{c.key}" if not sort.startswith("-") else c.key) if c.key == current else c.key,
+         ("descending" if sort.startswith("-") else "ascending") if c.key == current else "none")
+        for c in drill.columns
+    ]  # fmt: skip
+    context.update(
+        drill=drill,
+        kpi=definition,
+        value=charts.value_format(getattr(snapshot, "value", None), definition.unit, context["currency"]),
+        page=page,
+        rows=[[_cell(v) for v in _row(drill, deal)] for deal in page.object_list],
+        columns=columns,
+        sort=sort,
+        restricted=user_role(request.user) is not Role.ADMIN and scope.kind != "rep",
+        csv_url=with_period(scope.url("drill_csv", kpi=kpi), period, sort=sort),
+        back_url=with_period(scope.url("dashboard"), period),
+    )
+    return render(request, "dashboards/drill.html", context)
+
+
+def drill_csv(request: HttpRequest, scope: PageScope, kpi: str) -> HttpResponse:
+    drill = _drill(kpi)
+    period = page_period(request)
+    _, ordering = _ordering(drill, request.GET.get("sort", ""))
+    as_of = kpi_freshness().as_of or as_of_date()
+    deals = drill_deals(user=request.user, scope=scope, kpi=kpi, period=period, as_of=as_of).order_by(*ordering)
+    header = [c.label for c in drill.columns]
+    rows = (_row(drill, deal) for deal in deals.iterator(chunk_size=2000))
+    name = scope.key.replace(":", "-")
+    return csv_response(filename=f"{kpi}-{name}-{period.label}.csv", header=header, rows=rows)
+
+
+@require_GET
+@login_required
+@answers_bad_input
+def company_drill(request: HttpRequest, kpi: str) -> HttpResponse:
+    return drill_page(request, _scope(request), kpi)
+
+
+@require_GET
+@login_required
+@answers_bad_input
+def territory_drill(request: HttpRequest, code: str, kpi: str) -> HttpResponse:
+    return drill_page(request, _scope(request, code=code), kpi)
+
+
+@require_GET
+@login_required
+@answers_bad_input
+def rep_drill(request: HttpRequest, pk: int, kpi: str) -> HttpResponse:
+    return drill_page(request, _scope(request, pk=pk), kpi)
+
+
+@require_GET
+@login_required
+@answers_bad_input
+def company_drill_csv(request: HttpRequest, kpi: str) -> HttpResponse:
+    return drill_csv(request, _scope(request), kpi)
+
+
+@require_GET
+@login_required
+@answers_bad_input
+def territory_drill_csv(request: HttpRequest, code: str, kpi: str) -> HttpResponse:
+    return drill_csv(request, _scope(request, code=code), kpi)
+
+
+@require_GET
+@login_required
+@answers_bad_input
+def rep_drill_csv(request: HttpRequest, pk: int, kpi: str) -> HttpResponse:
+    return drill_csv(request, _scope(request, pk=pk), kpi)
