@@ -163,6 +163,8 @@ class KpiRun(models.Model):
     """One recompute of KPI snapshots: what it covered, how it went (Zulip's FillState idea)."""
 
     class Status(models.TextChoices):
+        # Queued: requested (through the API) and waiting for a worker; the worker then runs this row.
+        QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"

@@ -10,10 +10,15 @@ from metrics.services.recompute import RecomputeBusy, kpi_recompute, kpi_recompu
 
 
 @shared_task(name="metrics.recompute_kpis", bind=True, max_retries=3, acks_late=True)
-def recompute_kpis(self, since: str | None = None, reason: str = "scheduled") -> int:
-    """Recompute every snapshot (or from ``since`` = YYYY-MM-DD on); return the run id."""
+def recompute_kpis(self, since: str | None = None, reason: str = "scheduled", run_id: int | None = None) -> int:
+    """Recompute every snapshot (or from ``since`` = YYYY-MM-DD on); return the run id.
+
+    ``run_id``: the queued run to carry out (runs requested through the API).
+    """
     try:
-        run = kpi_recompute(since=datetime.date.fromisoformat(since) if since else None, reason=reason, wait=False)
+        run = kpi_recompute(
+            since=datetime.date.fromisoformat(since) if since else None, reason=reason, wait=False, run_id=run_id
+        )
     except RecomputeBusy as exc:
         # Another run holds the lock: try again later rather than queueing behind it.
         raise self.retry(exc=exc, countdown=120) from exc
