@@ -31,6 +31,18 @@ def kpi_rows(scope: str, period: str, as_of: datetime.date = AS_OF) -> dict[str,
     return rows
 
 
+def kpi_grid(scopes: list[str], periods: list[str], as_of: datetime.date = AS_OF) -> dict[tuple[str, str], dict]:
+    """Every KPI row of several scopes × periods in one computation: {(scope, period): {kpi key: row}}."""
+    parsed = [period_parse(p, fiscal_start_month=settings.FISCAL_YEAR_START_MONTH) for p in periods]
+    grain = "day" if any(p.kind == "range" for p in parsed) else "month"
+    result = kpis_compute(periods=parsed, as_of=as_of, grain=grain, scopes=scopes)
+    grid: dict[tuple[str, str], dict] = {(s, p.label): {} for s in scopes for p in parsed}
+    for row in result.table.to_dict("records"):
+        grid[row["scope"], row["period"]][row["kpi"]] = _clean(row)
+    assert all(grid.values()), "a scope × period was not computed (a period after the as-of date?)"
+    return grid
+
+
 def kpi_value(scope: str, period: str, key: str, as_of: datetime.date = AS_OF) -> dict:
     """The row of one KPI (value, n, ci_low, ci_high, target, attainment, flags, extra)."""
     rows = kpi_rows(scope, period, as_of)
@@ -38,20 +50,26 @@ def kpi_value(scope: str, period: str, key: str, as_of: datetime.date = AS_OF) -
     return rows[key]
 
 
-def funnel_row(scope: str, period: str, as_of: datetime.date = AS_OF) -> dict:
-    """The stage counts (lead_n … won_n) of one scope and period."""
+def funnel_rows(scopes: list[str], period: str, as_of: datetime.date = AS_OF) -> dict[str, dict]:
+    """The stage counts (lead_n … won_n) of each scope for one period: {scope: {stage_n: count}}."""
     parsed = period_parse(period, fiscal_start_month=settings.FISCAL_YEAR_START_MONTH)
     grain = "day" if parsed.kind == "range" else "month"
-    funnel = kpis_compute(periods=[parsed], as_of=as_of, grain=grain, scopes=[scope]).funnel
-    rows = funnel[(funnel["scope"] == scope) & (funnel["period"] == parsed.label)].to_dict("records")
-    assert len(rows) == 1
-    return {k: v for k, v in rows[0].items() if k.endswith("_n")}
+    funnel = kpis_compute(periods=[parsed], as_of=as_of, grain=grain, scopes=scopes).funnel
+    rows = {row["scope"]: row for row in funnel[funnel["period"] == parsed.label].to_dict("records")}
+    assert sorted(rows) == sorted(scopes)
+    return {scope: {k: int(v) for k, v in row.items() if k.endswith("_n")} for scope, row in rows.items()}
 
 
 @pytest.fixture
 def kpi(db):
     """``kpi(scope, period, key, as_of=2025-12-31)`` → the KPI row as a dict (None for null)."""
     return kpi_value
+
+
+@pytest.fixture
+def grid(db):
+    """``grid(scopes, periods, as_of=2025-12-31)`` → {(scope, period): {kpi key: row}}, one computation."""
+    return kpi_grid
 
 
 @pytest.fixture

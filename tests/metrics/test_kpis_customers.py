@@ -47,7 +47,7 @@ def won(customer, rep, territory, closed_on, amount="1000.00", **fields):
 # --- new customers ------------------------------------------------------------------------------
 
 
-def test_new_customer_is_acquired_by_the_first_won_deal_ties_by_smallest_external_id(tree, kpis):
+def test_new_customer_is_acquired_by_the_first_won_deal_ties_by_smallest_external_id(tree, grid):
     east, west, uk = tree["na-east"], tree["na-west"], tree["uk"]
     a, b, c = rep_in(east, "ra"), rep_in(west, "rb"), rep_in(uk, "rc")
     k = CustomerFactory(territory=uk, owner=c)  # the customer's own territory plays no part here
@@ -62,8 +62,11 @@ def test_new_customer_is_acquired_by_the_first_won_deal_ties_by_smallest_externa
     lone = CustomerFactory(territory=east, owner=a)
     won(lone, b, west, D(2025, 3, 31))  # first and only deal: na-west, rep b
 
+    scopes = ["territory:na-east", "territory:na-west", "territory:na", "company", "territory:uk"]
+    table = grid([*scopes, "rep:ra", "rep:rb", "rep:rc"], ["2024-11", "2025-03", "2025-05"])
+
     def new(scope, period="2025-03"):
-        return kpis(scope, period)["new_customers"]["value"]
+        return table[scope, period]["new_customers"]["value"]
 
     assert new("territory:na-east") == 1  # K
     assert new("territory:na-west") == 1  # the lone customer
@@ -101,8 +104,9 @@ def customers(tree):
     return tree
 
 
-def test_churn_uses_contract_ends_the_365_day_rule_and_explicit_churn(customers, kpis):
-    rows = kpis("territory:na-east", "2025-03")
+def test_churn_uses_contract_ends_the_365_day_rule_and_explicit_churn(customers, grid):
+    table = grid(["territory:na-east", "territory:na", "rep:ra", "territory:uk", "rep:rb"], ["2025-03"])
+    rows = table["territory:na-east", "2025-03"]
     # active on 28 Feb: C1, C2, C3, C4, C5, C6 = 6; on 31 Mar: C3, C4, C7 = 3
     assert rows["customers_active"]["value"] == 3
     churn = rows["churn_rate"]
@@ -112,12 +116,14 @@ def test_churn_uses_contract_ends_the_365_day_rule_and_explicit_churn(customers,
     assert churn["ci_low"] == approx(low) and churn["ci_high"] == approx(high)
     retention = rows["retention_rate"]
     assert retention["value"] == approx(Fraction(1, 3)) and retention["n"] == 6  # 1 − 2/3
+    low, high = wilson(2, 6)  # retained: C3, C4 of 6
+    assert retention["ci_low"] == approx(low) and retention["ci_high"] == approx(high)
     # the customer's territory and owner count, not the deals' (uk, rep b)
-    assert kpis("territory:na", "2025-03")["churn_rate"]["value"] == approx(Fraction(2, 3))
-    assert kpis("rep:ra", "2025-03")["customers_active"]["value"] == 3
-    uk = kpis("territory:uk", "2025-03")
+    assert table["territory:na", "2025-03"]["churn_rate"]["value"] == approx(Fraction(2, 3))
+    assert table["rep:ra", "2025-03"]["customers_active"]["value"] == 3
+    uk = table["territory:uk", "2025-03"]
     assert uk["customers_active"]["value"] == 0 and uk["churn_rate"]["value"] is None
-    assert kpis("rep:rb", "2025-03")["customers_active"]["value"] == 0
+    assert table["rep:rb", "2025-03"]["customers_active"]["value"] == 0
 
 
 def test_customers_active_on_exact_days_around_the_365_day_boundary(customers, kpi):
@@ -137,23 +143,37 @@ def test_inactivity_days_come_from_the_setting(customers, kpis, settings):
     assert rows["churn_rate"]["value"] == approx(Fraction(2, 6))
 
 
-def test_arpu_is_revenue_per_active_customer(tree, kpis):
+def test_customer_without_territory_or_owner_counts_for_the_company_only(tree, grid):
+    east = tree["na-east"]
+    a = rep_in(east, "ra")
+    stray = CustomerFactory(territory=None, owner=None)
+    won(stray, a, east, D(2025, 3, 3))  # the deal is na-east's and a's; the customer is nobody's
+    table = grid(["company", "territory:na-east", "rep:ra"], ["2025-03"])
+    company, east_rows = table["company", "2025-03"], table["territory:na-east", "2025-03"]
+    assert company["customers_active"]["value"] == 1 and east_rows["customers_active"]["value"] == 0
+    assert table["rep:ra", "2025-03"]["customers_active"]["value"] == 0
+    # new customers follow the first deal: na-east and rep a
+    assert company["new_customers"]["value"] == 1 and east_rows["new_customers"]["value"] == 1
+
+
+def test_arpu_is_revenue_per_active_customer(tree, grid):
     east = tree["na-east"]
     a = rep_in(east, "ra")
     p1, p2 = CustomerFactory(territory=east, owner=a), CustomerFactory(territory=east, owner=a)
     won(p1, a, east, D(2025, 3, 5), "600.00")
     won(p1, a, east, D(2025, 3, 20), "500.00", refunded_amount=Decimal("200.00"))  # net 300
     won(p2, a, east, D(2025, 1, 10), "400.00")  # January: active in March, no March revenue
-    rows = kpis("territory:na-east", "2025-03")
+    table = grid(["territory:na-east", "territory:emea"], ["2025-03"])
+    rows = table["territory:na-east", "2025-03"]
     # revenue 600 + 300 = 900 over 2 active customers
     assert rows["arpu"]["value"] == 450 and rows["arpu"]["n"] == 2
-    assert kpis("territory:emea", "2025-03")["arpu"]["value"] is None
+    assert table["territory:emea", "2025-03"]["arpu"]["value"] is None
 
 
 # --- CLV, CAC, CLV/CAC ---------------------------------------------------------------------------------
 
 
-def test_clv_is_value_per_customer_over_the_window_churn(tree, kpis):
+def test_clv_is_value_per_customer_over_the_window_churn(tree, grid):
     east = tree["na-east"]
     a = rep_in(east, "ra")
 
@@ -169,20 +189,21 @@ def test_clv_is_value_per_customer_over_the_window_churn(tree, kpis):
     won(k4, a, east, D(2024, 6, 15), "2000.00", ends_on=D(2025, 6, 30))  # K4 before W, contract to 30 Jun: stays
     ExpenseFactory(territory=east, month=D(2025, 6, 1), amount=Decimal("1500.00"))
 
-    rows = kpis("territory:na-east", "2025-06")
+    table = grid(["territory:na-east", "company", "rep:ra"], ["2025-06", "2025-Q2"])
+    rows = table["territory:na-east", "2025-06"]
     # revenue in W: 3000 + 1000 = 4000; customers of those deals: K2, K3 → 2000 each.
     # churn over W: of K1, K2, K4 (active 30 Jun 2024) only K1 is gone → 1/3.  CLV = 2000 ÷ 1/3 = 6000
     assert rows["clv"]["value"] == approx(6000) and rows["clv"]["n"] == 2
     # CAC: 1500 spent / 1 new customer (K3) = 1500;  CLV/CAC = 6000 / 1500 = 4
     assert rows["cac"]["value"] == 1500 and rows["cac"]["n"] == 1
     assert rows["clv_cac_ratio"]["value"] == approx(4)
-    assert kpis("company", "2025-06")["clv_cac_ratio"]["value"] == approx(4)
+    assert table["company", "2025-06"]["clv_cac_ratio"]["value"] == approx(4)
     # The rep scope has CLV (deals by owner, churn by the customer's owner) but no CAC.
-    rep_rows = kpis("rep:ra", "2025-06")
+    rep_rows = table["rep:ra", "2025-06"]
     assert rep_rows["clv"]["value"] == approx(6000)
     assert "cac" not in rep_rows and "clv_cac_ratio" not in rep_rows
     # A quarter ending in June has the same window: 2025-Q2 → W = 2024-07..2025-06
-    assert kpis("territory:na-east", "2025-Q2")["clv"]["value"] == approx(6000)
+    assert table["territory:na-east", "2025-Q2"]["clv"]["value"] == approx(6000)
 
 
 def test_clv_is_null_when_nobody_churned_over_the_window(tree, kpi):
@@ -195,7 +216,7 @@ def test_clv_is_null_when_nobody_churned_over_the_window(tree, kpi):
     assert row["value"] is None and row["n"] == 1
 
 
-def test_cac_is_spend_over_new_customers_of_the_territory(tree, kpis):
+def test_cac_is_spend_over_new_customers_of_the_territory(tree, grid):
     east, west, uk = tree["na-east"], tree["na-west"], tree["uk"]
     a = rep_in(east, "ra")
     for _ in range(3):  # three customers first won in March 2025 in na-east
@@ -208,8 +229,10 @@ def test_cac_is_spend_over_new_customers_of_the_territory(tree, kpis):
     ExpenseFactory(territory=west, month=D(2025, 3, 1), amount=Decimal("3000.00"))
     ExpenseFactory(territory=uk, month=D(2025, 4, 1), amount=Decimal("1000.00"))  # April: not in P
 
+    table = grid(["territory:na-east", "territory:na", "company", "territory:na-west", "territory:emea"], ["2025-03"])
+
     def cac(scope):
-        return kpis(scope, "2025-03")["cac"]
+        return table[scope, "2025-03"]["cac"]
 
     assert cac("territory:na-east")["value"] == 2000  # (5000 + 1000) / 3
     assert cac("territory:na-east")["n"] == 3

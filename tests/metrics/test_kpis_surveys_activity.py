@@ -65,43 +65,46 @@ def surveys(tree):
     return tree
 
 
-def test_csat_is_the_share_of_4_and_5(surveys, kpis):
-    row = kpis("territory:na-east", "2025-03")["csat"]
+def test_csat_is_the_share_of_4_and_5(surveys, grid):
+    table = grid(["territory:na-east", "territory:uk"], ["2025-03"])
+    row = table["territory:na-east", "2025-03"]["csat"]
     # March: 5, 3, 4, 1, 4 → good 5, 4, 4 = 3 of 5
     assert row["value"] == approx(Fraction(3, 5)) and row["n"] == 5
     low, high = wilson(3, 5)
     assert row["ci_low"] == approx(low) and row["ci_high"] == approx(high)
     # the customer's territory (uk) gets nothing: surveys count for the territory stored on them
-    uk = kpis("territory:uk", "2025-03")["csat"]
+    uk = table["territory:uk", "2025-03"]["csat"]
     assert uk["value"] is None and uk["n"] == 0
 
 
-def test_surveys_are_credited_to_the_response_rep_else_the_customer_owner(surveys, kpis):
-    a = kpis("rep:ra", "2025-03")
+def test_surveys_are_credited_to_the_response_rep_else_the_customer_owner(surveys, grid):
+    table = grid(["rep:ra", "rep:rb", "rep:rc"], ["2025-03"])
+    a = table["rep:ra", "2025-03"]
     assert a["csat"]["value"] == 0.5 and a["csat"]["n"] == 2  # 5 and 3 → 1 of 2
-    b = kpis("rep:rb", "2025-03")
+    b = table["rep:rb", "2025-03"]
     assert b["csat"]["value"] == approx(Fraction(2, 3)) and b["csat"]["n"] == 3  # 4, 1, 4 → 2 of 3
     # NPS of a: 10, 9, 8, 6 → (2 − 1) / 4 = +25; of b: 9, 7, 2 → (1 − 1) / 3 = 0; of c: 0, 6 → −100
     assert a["nps"]["value"] == 25 and a["nps"]["n"] == 4
     assert b["nps"]["value"] == 0 and b["nps"]["n"] == 3
-    c = kpis("rep:rc", "2025-03")["nps"]
+    c = table["rep:rc", "2025-03"]["nps"]
     assert c["value"] == -100 and c["n"] == 2
 
 
-def test_nps_and_its_interval(surveys, kpis):
-    row = kpis("territory:na-east", "2025-03")["nps"]
+def test_nps_and_its_interval(surveys, grid):
+    table = grid(["territory:na-east", "territory:na", "territory:na-west", "territory:emea"], ["2025-03"])
+    row = table["territory:na-east", "2025-03"]["nps"]
     # 7 responses: promoters 10, 9, 9 (3), detractors 6, 2 (2) → 100 × (3 − 2) / 7 = 14.285…
     assert row["value"] == approx(Fraction(100, 7)) and row["n"] == 7
     # p = 3/7, d = 2/7: (p + d − (p − d)²) / n = (5/7 − 1/49) / 7 = 34/343
     half = Z * 100 * math.sqrt(34 / 343)
     assert row["ci_low"] == approx(100 / 7 - half) and row["ci_high"] == approx(100 / 7 + half)
     # na pools the 9 responses: promoters 3, detractors 2 + 2 → 100 × (3 − 4) / 9 = −11.1…
-    na = kpis("territory:na", "2025-03")["nps"]
+    na = table["territory:na", "2025-03"]["nps"]
     assert na["value"] == approx(Fraction(-100, 9)) and na["n"] == 9
-    west = kpis("territory:na-west", "2025-03")["nps"]
+    west = table["territory:na-west", "2025-03"]["nps"]
     # all detractors: −100, and the interval has zero width (p + d − (p − d)² = 1 − 1 = 0)
     assert west["value"] == -100 and west["ci_low"] == -100 and west["ci_high"] == -100
-    empty = kpis("territory:emea", "2025-03")
+    empty = table["territory:emea", "2025-03"]
     for key in ("csat", "nps"):
         assert empty[key]["value"] is None and empty[key]["n"] == 0 and empty[key]["ci_low"] is None, key
 
@@ -114,7 +117,7 @@ def test_responses_after_the_as_of_date_are_ignored(surveys, kpi):
     assert kpi("territory:na-east", "2025-03", "nps", as_of=D(2025, 3, 11))["value"] is None
 
 
-def test_activities_are_counted_by_kind_for_their_stored_territory(tree, kpis, kpi):
+def test_activities_are_counted_by_kind_for_their_stored_territory(tree, kpi, grid):
     east, west = tree["na-east"], tree["na-west"]
     a = rep_in(east, "ra", start=D(2020, 1, 1), end=D(2025, 3, 15))
     AssignmentFactory(rep=a, territory=west, start_date=D(2025, 3, 16))  # a moves to na-west on 16 March
@@ -131,14 +134,16 @@ def test_activities_are_counted_by_kind_for_their_stored_territory(tree, kpis, k
     act("meeting", D(2025, 3, 25), west)
     act("email", D(2025, 3, 31), west)
 
-    east_rows, west_rows = kpis("territory:na-east", "2025-03"), kpis("territory:na-west", "2025-03")
+    scopes = ["territory:na-east", "territory:na-west", "territory:na", "rep:ra", "company"]
+    table = grid(scopes, ["2025-03", "2025-Q1"])
+    east_rows, west_rows = table["territory:na-east", "2025-03"], table["territory:na-west", "2025-03"]
     assert (east_rows["calls"]["value"], east_rows["meetings"]["value"], east_rows["emails"]["value"]) == (3, 1, 0)
     assert (west_rows["calls"]["value"], west_rows["meetings"]["value"], west_rows["emails"]["value"]) == (1, 1, 1)
     for scope in ("territory:na", "rep:ra", "company"):
-        rows = kpis(scope, "2025-03")
+        rows = table[scope, "2025-03"]
         assert (rows["calls"]["value"], rows["meetings"]["value"], rows["emails"]["value"]) == (4, 2, 1), scope
     # Q1: the February call too → 5 calls
-    assert kpis("rep:ra", "2025-Q1")["calls"]["value"] == 5
+    assert table["rep:ra", "2025-Q1"]["calls"]["value"] == 5
     # as of 15 March: calls on 1, 10, 15 March only
     assert kpi("rep:ra", "2025-03", "calls", as_of=D(2025, 3, 15))["value"] == 3
     assert kpi("rep:ra", "2025-03", "emails", as_of=D(2025, 3, 15))["value"] == 0

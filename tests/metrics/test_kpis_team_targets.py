@@ -65,22 +65,27 @@ def quota_team(tree):
     return tree
 
 
-def test_quota_attainment_of_each_rep(quota_team, kpi):
+def test_quota_attainment_of_each_rep(quota_team, grid):
+    table = grid(["rep:ra", "rep:rb", "rep:rl", "rep:rm", "rep:rn"], ["2025-03"])
+
     def quota(rep):
-        return kpi(f"rep:{rep}", "2025-03", "quota_attainment")["value"]
+        return table[f"rep:{rep}", "2025-03"]["quota_attainment"]["value"]
 
     assert quota("ra") == 1  # 1000 / 1000
     assert quota("rb") == approx(Decimal("0.99999"))  # 999.99 / 1000
     assert quota("rl") == 2  # 2000 / 1000
     assert quota("rm") == 0  # 0 / 500
     assert quota("rn") is None  # no target
-    row = kpi("rep:ra", "2025-03", "revenue")
+    row = table["rep:ra", "2025-03"]["revenue"]
     assert row["target"] == 1000 and row["attainment"] == 1
 
 
-def test_reps_at_quota_places_movers_on_the_last_day_and_leavers_on_theirs(quota_team, kpis):
+def test_reps_at_quota_places_movers_on_the_last_day_and_leavers_on_theirs(quota_team, grid):
+    scopes = ["territory:na-east", "territory:na-west", "territory:na", "territory:uk", "territory:emea", "company"]
+    table = grid([*scopes, "rep:ra"], ["2025-03", "2025-04"])
+
     def at_quota(scope):
-        row = kpis(scope, "2025-03")["reps_at_quota"]
+        row = table[scope, "2025-03"]["reps_at_quota"]
         return row["value"], row["n"]
 
     assert at_quota("territory:na-east") == (0.5, 2)  # a (1.0 ≥ 1) and b (0.99999): 1 of 2
@@ -89,9 +94,9 @@ def test_reps_at_quota_places_movers_on_the_last_day_and_leavers_on_theirs(quota
     assert at_quota("territory:uk") == (0, 1)  # m, moved to uk on 16 March: 0 of 1
     assert at_quota("territory:emea") == (0, 1)
     assert at_quota("company") == (0.5, 4)  # a, l of a, b, l, m
-    assert "reps_at_quota" not in kpis("rep:ra", "2025-03")
+    assert "reps_at_quota" not in table["rep:ra", "2025-03"]
     # April: nobody has a revenue target → no data
-    assert kpis("company", "2025-04")["reps_at_quota"]["value"] is None
+    assert table["company", "2025-04"]["reps_at_quota"]["value"] is None
 
 
 # --- rep turnover -----------------------------------------------------------------------------------------
@@ -110,9 +115,12 @@ def team(tree):
     return tree
 
 
-def test_turnover_is_leavers_over_average_headcount(team, kpis):
+def test_turnover_is_leavers_over_average_headcount(team, grid):
+    scopes = ["company", "territory:na-east", "territory:na-west", "territory:na", "territory:uk"]
+    table = grid([*scopes, "rep:ra"], ["2024-12", "2025-Q1"])
+
     def turnover(scope, period="2025-Q1"):
-        return kpis(scope, period)["rep_turnover_rate"]["value"]
+        return table[scope, period]["rep_turnover_rate"]["value"]
 
     # Q1 2025. Employed on 1 Jan: a, b, d, x = 4 (e left 31 Dec); on 31 Mar: a, c, d, x = 4. Leaver: b.
     assert turnover("company") == 0.25  # 1 / ((4 + 4) / 2)
@@ -125,13 +133,14 @@ def test_turnover_is_leavers_over_average_headcount(team, kpis):
     # company 1 / ((a, b, d, e, x) 5 + 5) / 2 = 0.2; na-east 1 / ((a, b, e) 3 + 3) / 2 = 1/3
     assert turnover("company", "2024-12") == approx(0.2)
     assert turnover("territory:na-east", "2024-12") == approx(Fraction(1, 3))
-    assert "rep_turnover_rate" not in kpis("rep:ra", "2025-Q1")
+    assert "rep_turnover_rate" not in table["rep:ra", "2025-Q1"]
 
 
-def test_turnover_without_headcount_is_null(tree, kpi):
+def test_turnover_without_headcount_is_null(tree, grid):
     rep_in(tree["na-east"], "ra")
-    assert kpi("territory:emea", "2025-03", "rep_turnover_rate")["value"] is None
-    assert kpi("territory:na-east", "2025-03", "rep_turnover_rate")["value"] == 0  # 0 / 1
+    table = grid(["territory:emea", "territory:na-east"], ["2025-03"])
+    assert table["territory:emea", "2025-03"]["rep_turnover_rate"]["value"] is None
+    assert table["territory:na-east", "2025-03"]["rep_turnover_rate"]["value"] == 0  # 0 / 1
 
 
 # --- target resolution -----------------------------------------------------------------------------------
@@ -149,42 +158,46 @@ def targets(tree):
     return tree
 
 
-@pytest.mark.parametrize(
-    "scope, period, target",
-    [
-        ("territory:na-east", "2025-Q1", 30000),
-        ("territory:na-east", "2025-02", 10000),
-        ("territory:na-west", "2025-03", 10800),  # 9 % of 120000
-        ("territory:na-west", "2025-Q1", 27600),  # 8400 + 8400 + 10800
-        ("territory:na", "2025-Q1", 57600),  # no own target: 30000 + 27600
-        ("territory:uk", "2025-Q1", 5000),  # only January has one
-        ("territory:uk", "2025-03", None),  # no month of P has one
-        ("territory:emea", "2025-Q1", 9000),  # own target (February) wins over uk's 5000
-        ("territory:emea", "2025-01", 5000),  # no own target in January: the child's
-        ("territory:emea", "2025-03", None),  # neither own nor child's
-        ("company", "2025-Q1", 66600),  # na 57600 + emea 9000
-        ("company", "2025-01", 23400),  # na (10000 + 8400) + emea (uk 5000)
-        ("company", "2025-03", 20800),  # na (10000 + 10800) only
-        ("company", "2025", 159000),  # na (30000 + 120000) + emea 9000
-    ],
-)
-def test_revenue_target_resolution(targets, kpi, scope, period, target):
-    row = kpi(scope, period, "revenue")
-    assert row["target"] == target
+# (scope, period, revenue target) worked out from the targets fixture
+EXPECTED_TARGETS = [
+    ("territory:na-east", "2025-Q1", 30000),
+    ("territory:na-east", "2025-02", 10000),
+    ("territory:na-west", "2025-03", 10800),  # 9 % of 120000
+    ("territory:na-west", "2025-Q1", 27600),  # 8400 + 8400 + 10800
+    ("territory:na", "2025-Q1", 57600),  # no own target: 30000 + 27600
+    ("territory:uk", "2025-Q1", 5000),  # only January has one
+    ("territory:uk", "2025-03", None),  # no month of P has one
+    ("territory:emea", "2025-Q1", 9000),  # own target (February) wins over uk's 5000
+    ("territory:emea", "2025-01", 5000),  # no own target in January: the child's
+    ("territory:emea", "2025-03", None),  # neither own nor child's
+    ("company", "2025-Q1", 66600),  # na 57600 + emea 9000
+    ("company", "2025-01", 23400),  # na (10000 + 8400) + emea (uk 5000)
+    ("company", "2025-03", 20800),  # na (10000 + 10800) only
+    ("company", "2025", 159000),  # na (30000 + 120000) + emea 9000
+]
 
 
-def test_revenue_attainment_and_quota_attainment(targets, kpi):
-    row = kpi("territory:na-east", "2025-Q1", "revenue")
+def test_revenue_target_resolution(targets, grid):
+    scopes = list(dict.fromkeys(scope for scope, _, _ in EXPECTED_TARGETS))
+    periods = list(dict.fromkeys(period for _, period, _ in EXPECTED_TARGETS))
+    table = grid(scopes, periods)
+    got = [(scope, period, table[scope, period]["revenue"]["target"]) for scope, period, _ in EXPECTED_TARGETS]
+    assert got == EXPECTED_TARGETS
+
+
+def test_revenue_attainment_and_quota_attainment(targets, grid):
+    table = grid(["territory:na-east", "company", "territory:uk"], ["2025-Q1", "2025-03"])
+    row = table["territory:na-east", "2025-Q1"]["revenue"]
     assert row["value"] == 15000 and row["attainment"] == 0.5  # 15000 / 30000
-    assert kpi("territory:na-east", "2025-Q1", "quota_attainment")["value"] == 0.5
+    assert table["territory:na-east", "2025-Q1"]["quota_attainment"]["value"] == 0.5
     # company: 15000 / 66600
-    assert kpi("company", "2025-Q1", "quota_attainment")["value"] == approx(Fraction(15000, 66600))
+    assert table["company", "2025-Q1"]["quota_attainment"]["value"] == approx(Fraction(15000, 66600))
     # March: no revenue in na-east, target 10000 → 0, not null
-    assert kpi("territory:na-east", "2025-03", "quota_attainment")["value"] == 0
+    assert table["territory:na-east", "2025-03"]["quota_attainment"]["value"] == 0
     # no target → no attainment
-    row = kpi("territory:uk", "2025-03", "revenue")
+    row = table["territory:uk", "2025-03"]["revenue"]
     assert row["target"] is None and row["attainment"] is None
-    assert kpi("territory:uk", "2025-03", "quota_attainment")["value"] is None
+    assert table["territory:uk", "2025-03"]["quota_attainment"]["value"] is None
 
 
 def test_lower_is_better_attainment_is_target_over_value(tree, kpis):

@@ -147,7 +147,7 @@ def fiscal_july(settings):
     return settings
 
 
-def test_deal_closed_on_30_june_is_in_the_fourth_fiscal_quarter(fiscal_july, tree, kpi):
+def test_deal_closed_on_30_june_is_in_the_fourth_fiscal_quarter(fiscal_july, tree, grid):
     east = tree["na-east"]
     a = rep_in(east, "ra")
 
@@ -159,25 +159,31 @@ def test_deal_closed_on_30_june_is_in_the_fourth_fiscal_quarter(fiscal_july, tre
     won(D(2025, 7, 1), "400.00")  # first day of 2026-Q1
     won(D(2025, 9, 30), "800.00")  # last day of 2026-Q1
     won(D(2024, 7, 1), "1600.00")  # 2025-Q1, a year before 2026-Q1
-    as_of = D(2026, 6, 30)
+    table = grid(["territory:na-east"], ["2025-Q4", "2026-Q1", "2025", "2026"], as_of=D(2026, 6, 30))
 
-    assert kpi("territory:na-east", "2025-Q4", "revenue", as_of)["value"] == 300  # 100 + 200
-    q1 = kpi("territory:na-east", "2026-Q1", "revenue", as_of)
-    assert q1["value"] == 1200  # 400 + 800
+    def value(period, key="revenue"):
+        return table["territory:na-east", period][key]["value"]
+
+    assert value("2025-Q4") == 300  # 100 + 200
+    assert value("2026-Q1") == 1200  # 400 + 800
     # growth against the previous fiscal quarter (2025-Q4, 300): (1200 − 300) / 300 = 3
-    assert kpi("territory:na-east", "2026-Q1", "revenue_growth", as_of)["value"] == 3
+    assert value("2026-Q1", "revenue_growth") == 3
     # against last year's 2025-Q1 (Jul–Sep 2024, 1600): (1200 − 1600) / 1600 = −0.25
-    assert kpi("territory:na-east", "2026-Q1", "revenue_yoy", as_of)["value"] == -0.25
+    assert value("2026-Q1", "revenue_yoy") == -0.25
     # fiscal years: 2025 = Jul 2024 – Jun 2025 (1600 + 100 + 200), 2026 = Jul 2025 – Jun 2026 (400 + 800)
-    assert kpi("territory:na-east", "2025", "revenue", as_of)["value"] == 1900
-    assert kpi("territory:na-east", "2026", "revenue", as_of)["value"] == 1200
+    assert value("2025") == 1900
+    assert value("2026") == 1200
 
 
-def test_fiscal_quarter_target_is_spread_over_july_to_september(fiscal_july, tree, kpi):
+def test_fiscal_quarter_target_is_spread_over_july_to_september(fiscal_july, tree, grid):
     rep_in(tree["na-east"], "ra")
     target_put("territory:na-east", "revenue", "2026-Q1", "30000")  # Jul, Aug, Sep 2025: 10000 each
-    as_of = D(2026, 6, 30)
-    assert kpi("territory:na-east", "2026-Q1", "revenue", as_of)["target"] == 30000
-    assert kpi("territory:na-east", "2025-08", "revenue", as_of)["target"] == 10000
-    assert kpi("territory:na-east", "2025-Q4", "revenue", as_of)["target"] is None  # Apr–Jun 2025
-    assert kpi("territory:na-east", "2026", "revenue", as_of)["target"] == 30000
+    table = grid(["territory:na-east"], ["2026-Q1", "2025-08", "2025-Q4", "2026"], as_of=D(2026, 6, 30))
+
+    def target(period):
+        return table["territory:na-east", period]["revenue"]["target"]
+
+    assert target("2026-Q1") == 30000
+    assert target("2025-08") == 10000
+    assert target("2025-Q4") is None  # Apr–Jun 2025
+    assert target("2026") == 30000
