@@ -275,6 +275,26 @@ def test_revenue_growth_against_previous_period_and_last_year(tree, grid):
     assert february["revenue_growth"]["value"] is None and february["revenue_yoy"]["value"] is None
 
 
+def test_growth_of_the_period_in_progress_compares_the_same_elapsed_days(tree, kpis):
+    east = tree["na-east"]
+    a = rep_in(east, "ra")
+    won(a, east, D(2025, 2, 10), "500.00")
+    won(a, east, D(2025, 2, 15), "250.00")  # day 15 of February: the last comparable day
+    won(a, east, D(2025, 2, 16), "4000.00")  # day 16: beyond the elapsed days
+    won(a, east, D(2025, 3, 10), "1000.00")
+    won(a, east, D(2024, 3, 5), "800.00")
+    won(a, east, D(2024, 3, 20), "3000.00")
+    # as of 15 March, 15 days of March have elapsed: against 1–15 February (500 + 250 = 750)
+    # and 1–15 March 2024 (800), never against the whole months
+    rows = kpis("territory:na-east", "2025-03", as_of=D(2025, 3, 15))
+    assert rows["revenue_growth"]["value"] == approx(Fraction(1000 - 750, 750))  # 1/3
+    assert rows["revenue_yoy"]["value"] == 0.25  # (1000 − 800) / 800
+    # once March is over, whole months: (1000 − 4750) / 4750 and (1000 − 3800) / 3800
+    rows = kpis("territory:na-east", "2025-03", as_of=D(2025, 3, 31))
+    assert rows["revenue_growth"]["value"] == approx(Fraction(1000 - 4750, 4750))
+    assert rows["revenue_yoy"]["value"] == approx(Fraction(1000 - 3800, 3800))
+
+
 def test_revenue_growth_of_a_date_range_compares_the_same_number_of_days_before(tree, kpis):
     east = tree["na-east"]
     a = rep_in(east, "ra")
