@@ -455,7 +455,8 @@ def _assemble(out, grid, is_rep, target_take) -> pd.DataFrame:
                 "ci_high": data["ci_high"],
                 "target": target,
                 "attainment": attainment(value, target, np.full(len(grid), definition.higher_is_better)),
-                "low_sample": np.isfinite(data["n"]) & (data["n"] < min_sample),
+                # "no data" is not a low sample: the flag marks values shown with too small an n.
+                "low_sample": np.isfinite(data["n"]) & (data["n"] < min_sample) & np.isfinite(value),
                 "provisional": data["provisional"],
                 "extra": data["extra"] if data["extra"] is not None else None,
             }
