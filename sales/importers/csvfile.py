@@ -19,8 +19,6 @@ from sales.importers.issues import IssueLog
 # broken or hostile file. Refusing it keeps memory flat.
 MAX_LINE_BYTES = 1024 * 1024
 
-csv.field_size_limit(MAX_LINE_BYTES)
-
 _MAGIC = (
     (b"PK\x03\x04", "a zip archive (or an .xlsx workbook)"),
     (b"\x1f\x8b", "a gzip archive"),
@@ -108,6 +106,7 @@ class CsvFile:
 
         On a header or file-level error, the error is logged and no row is yielded.
         """
+        csv.field_size_limit(self.max_line_bytes)  # process-wide; set again in case someone changed it
         reader = csv.reader(self._lines(), strict=True)
         previous_line = 0
         try:

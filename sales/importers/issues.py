@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 WARNINGS_LISTED_PER_KIND = 20
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 @dataclass(frozen=True)
 class Issue:
     file: str
@@ -119,7 +123,7 @@ class ImportResult:
                 lines.append(f"{label:<{width}}  {c.created:>9,}  {c.updated:>9,}  {c.unchanged:>9,}")
         t = self.totals()
         lines.append(f"{'total':<{width}}  {t.created:>9,}  {t.updated:>9,}  {t.unchanged:>9,}")
-        lines.append(f"{len(self.errors):,} errors, {len(self.warnings):,} warnings.")
+        lines.append(f"{plural(len(self.errors), 'error')}, {plural(len(self.warnings), 'warning')}.")
         if self.errors:
             lines.append("Import failed: nothing was written.")
         elif self.dry_run:

@@ -312,10 +312,10 @@ def test_command_prints_errors_then_summary_and_exits_non_zero(tmp_path, capsys)
     with pytest.raises(CommandError) as raised:
         call_command("import_crm", str(folder), "--format", "generic")
     assert raised.value.returncode == 1
-    assert str(raised.value) == "1 errors: nothing was written"
+    assert str(raised.value) == "1 error: nothing was written"
     out = capsys.readouterr().out.splitlines()
     assert out[:2] == ["Errors (1):", "deals.csv:2: amount: -1 is negative"]
-    assert out[-2:] == ["1 errors, 0 warnings.", "Import failed: nothing was written."]
+    assert out[-2:] == ["1 error, 0 warnings.", "Import failed: nothing was written."]
     assert Deal.objects.count() == 0
 
 
@@ -330,3 +330,31 @@ def test_command_dry_run(tmp_path, capsys):
 def test_command_refuses_a_missing_folder(tmp_path):
     with pytest.raises(CommandError, match="no such folder or zip file"):
         call_command("import_crm", str(tmp_path / "nope"), "--format", "generic")
+
+
+def test_moving_a_territory_to_the_top_and_ending_an_assignment(tmp_path):
+    run(generic_set(tmp_path / "first"))
+    west_since_april = TerritoryAssignment.objects.get(rep__external_id="r1", start_date=D(2025, 4, 1)).pk
+    folder = tmp_path / "second"
+    folder.mkdir()
+    (folder / "territories.csv").write_text("code,name,parent_code\nna-east,NA East,\n")
+    (folder / "assignments.csv").write_text(
+        "rep_external_id,territory_code,start_date,end_date\nr1,na-west,2025-04-01,2025-12-31\nr1,emea,2026-01-01,\n"
+    )
+
+    result = run(folder)
+
+    assert errors(result) == []
+    assert counts(result) == {
+        "territories.csv": {"territories": (0, 1, 0)},
+        "assignments.csv": {"assignments": (1, 1, 0)},
+    }
+    assert table(Territory, "code", "depth") == [("emea", 1), ("na", 1), ("na-east", 1), ("na-west", 2)]
+    assert table(TerritoryAssignment, "rep__external_id", "territory__code", "start_date", "end_date") == [
+        ("r1", "emea", D(2026, 1, 1), None),
+        ("r1", "na-east", D(2024, 1, 1), D(2025, 3, 31)),
+        ("r1", "na-west", D(2025, 4, 1), D(2025, 12, 31)),
+        ("r2", "emea", D(2024, 1, 1), None),
+    ]
+    # The changed assignment keeps its id.
+    assert TerritoryAssignment.objects.get(rep__external_id="r1", start_date=D(2025, 4, 1)).pk == west_since_april

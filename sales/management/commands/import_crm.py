@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from sales.importers import crm_import_path
+from sales.importers.issues import plural
 
 
 class Command(BaseCommand):
@@ -39,4 +40,4 @@ class Command(BaseCommand):
             months = sorted(result.affected_months)
             self.stdout.write(f"KPI months affected: {len(months)} ({months[0]:%Y-%m} to {months[-1]:%Y-%m}).")
         if result.errors:
-            raise CommandError(f"{len(result.errors):,} errors: nothing was written", returncode=1)
+            raise CommandError(f"{plural(len(result.errors), 'error')}: nothing was written", returncode=1)
