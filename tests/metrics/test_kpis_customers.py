@@ -184,26 +184,27 @@ def test_clv_is_value_per_customer_over_the_window_churn(tree, grid):
     # P = 2025-06 → W = 2024-07-01..2025-06-30; churn: active on 2024-06-30 → not active on 2025-06-30
     won(k1, a, east, D(2024, 3, 1), "1000.00")  # K1 before W: active to 28 Feb 2025 → churned
     won(k2, a, east, D(2024, 5, 1), "500.00")  # K2 before W …
-    won(k2, a, east, D(2025, 1, 15), "3000.00")  # … and in W: active to 14 Jan 2026 → stays
+    won(k2, a, east, D(2024, 8, 1), "1000.00")  # … twice in W (one customer, counted once) …
+    won(k2, a, east, D(2025, 1, 15), "3000.00")  # … active to 14 Jan 2026 → stays
     won(k3, a, east, D(2025, 6, 10), "1000.00")  # K3 first deal in W (a new customer in June)
     won(k4, a, east, D(2024, 6, 15), "2000.00", ends_on=D(2025, 6, 30))  # K4 before W, contract to 30 Jun: stays
     ExpenseFactory(territory=east, month=D(2025, 6, 1), amount=Decimal("1500.00"))
 
     table = grid(["territory:na-east", "company", "rep:ra"], ["2025-06", "2025-Q2"])
     rows = table["territory:na-east", "2025-06"]
-    # revenue in W: 3000 + 1000 = 4000; customers of those deals: K2, K3 → 2000 each.
-    # churn over W: of K1, K2, K4 (active 30 Jun 2024) only K1 is gone → 1/3.  CLV = 2000 ÷ 1/3 = 6000
-    assert rows["clv"]["value"] == approx(6000) and rows["clv"]["n"] == 2
-    # CAC: 1500 spent / 1 new customer (K3) = 1500;  CLV/CAC = 6000 / 1500 = 4
+    # revenue in W: 1000 + 3000 + 1000 = 5000; distinct customers of those deals: K2, K3 → 2500 each.
+    # churn over W: of K1, K2, K4 (active 30 Jun 2024) only K1 is gone → 1/3.  CLV = 2500 ÷ 1/3 = 7500
+    assert rows["clv"]["value"] == approx(7500) and rows["clv"]["n"] == 2
+    # CAC: 1500 spent / 1 new customer (K3) = 1500;  CLV/CAC = 7500 / 1500 = 5
     assert rows["cac"]["value"] == 1500 and rows["cac"]["n"] == 1
-    assert rows["clv_cac_ratio"]["value"] == approx(4)
-    assert table["company", "2025-06"]["clv_cac_ratio"]["value"] == approx(4)
+    assert rows["clv_cac_ratio"]["value"] == approx(5)
+    assert table["company", "2025-06"]["clv_cac_ratio"]["value"] == approx(5)
     # The rep scope has CLV (deals by owner, churn by the customer's owner) but no CAC.
     rep_rows = table["rep:ra", "2025-06"]
-    assert rep_rows["clv"]["value"] == approx(6000)
+    assert rep_rows["clv"]["value"] == approx(7500)
     assert "cac" not in rep_rows and "clv_cac_ratio" not in rep_rows
     # A quarter ending in June has the same window: 2025-Q2 → W = 2024-07..2025-06
-    assert table["territory:na-east", "2025-Q2"]["clv"]["value"] == approx(6000)
+    assert table["territory:na-east", "2025-Q2"]["clv"]["value"] == approx(7500)
 
 
 def test_clv_is_null_when_nobody_churned_over_the_window(tree, kpi):

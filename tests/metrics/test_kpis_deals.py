@@ -12,7 +12,9 @@ from statistics import NormalDist
 
 import pytest
 
-from metrics.selectors import kpi_report_live, kpi_report_query
+from metrics.periods import period_parse
+from metrics.selectors import kpi_funnel_report, kpi_report_live, kpi_report_query
+from metrics.services.recompute import kpi_recompute
 from tests.factories import ActivityFactory, AssignmentFactory, DealFactory
 from tests.metrics.conftest import funnel_rows, rep_in, target_put
 
@@ -119,6 +121,18 @@ def test_rep_moving_mid_period_leaves_earlier_deals_with_the_old_territory(tree,
     # The quarter of na-east: 400 (Feb) + 1000 (Mar) = 1400; na-west keeps only its 2000.
     assert revenue("territory:na-east", "2025-Q1") == 1400
     assert revenue("territory:na-west", "2025-Q1") == 2000
+
+
+def test_facts_stored_on_a_parent_count_for_it_and_above_not_for_its_children(tree, grid):
+    na, east = tree["na"], tree["na-east"]
+    a = rep_in(east, "ra")
+    won(a, na, D(2025, 3, 10), "300.00")  # stored on na itself
+    won(a, east, D(2025, 3, 11), "200.00")
+    table = grid(["territory:na-east", "territory:na", "company", "territory:emea"], ["2025-03"])
+    assert table["territory:na-east", "2025-03"]["revenue"]["value"] == 200
+    assert table["territory:na", "2025-03"]["revenue"]["value"] == 500  # 300 + 200
+    assert table["company", "2025-03"]["revenue"]["value"] == 500
+    assert table["territory:emea", "2025-03"]["revenue"]["value"] == 0
 
 
 def test_facts_after_the_as_of_date_are_ignored(tree, kpis):
@@ -414,6 +428,17 @@ def test_funnel_counts_the_stages_each_deal_reached(tree, db):
     # the parent pools the same deals
     assert funnels["territory:na"] == stages
     assert funnels["territory:emea"] == dict.fromkeys(stages, 0)
+
+    # stored and served with each step's conversion: reached next / reached this
+    kpi_recompute(as_of=D(2025, 12, 31), reason="test")
+    report = kpi_funnel_report(scope="territory:na-east", period=period_parse("2025-03"))
+    assert [(s["stage"], s["count"], s["conversion"]) for s in report["stages"]] == [
+        ("lead", 5, 4 / 5),
+        ("qualified", 4, 3 / 4),
+        ("proposal", 3, 2 / 3),
+        ("negotiation", 2, 1 / 2),
+        ("won", 1, None),  # the last stage has no next one
+    ]
 
 
 # --- no data ----------------------------------------------------------------------------------------------
