@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from statistics import NormalDist
 
 import pytest
 from django.conf import settings
@@ -14,6 +15,20 @@ from metrics.services.targets import target_input_clean, target_scope_parse, tar
 from tests.factories import AssignmentFactory, SalesRepFactory
 
 AS_OF = datetime.date(2025, 12, 31)
+Z = NormalDist().inv_cdf(0.975)  # the two-sided 95 % normal quantile, 1.959963984…
+
+
+def approx(value):
+    """Equal to a hand-computed number (an int, Decimal, Fraction or float) to 12 significant digits."""
+    return pytest.approx(float(value), rel=1e-12)
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """The 95 % Wilson score interval, written out: (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n)."""
+    p = k / n
+    centre = p + Z * Z / (2 * n)
+    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
+    return (centre - half) / (1 + Z * Z / n), (centre + half) / (1 + Z * Z / n)
 
 
 def _clean(row: dict) -> dict:

@@ -5,30 +5,15 @@ ARPU, CLV, CAC and CLV/CAC."""
 from __future__ import annotations
 
 import datetime
-import math
 from decimal import Decimal
 from fractions import Fraction
-from statistics import NormalDist
 
 import pytest
 
 from tests.factories import CustomerFactory, DealFactory, ExpenseFactory
-from tests.metrics.conftest import rep_in
+from tests.metrics.conftest import approx, rep_in, wilson
 
 D = datetime.date
-Z = NormalDist().inv_cdf(0.975)
-
-
-def approx(value):
-    return pytest.approx(float(value), rel=1e-12)
-
-
-def wilson(k: int, n: int) -> tuple[float, float]:
-    """(p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n)."""
-    p = k / n
-    centre = p + Z * Z / (2 * n)
-    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
-    return (centre - half) / (1 + Z * Z / n), (centre + half) / (1 + Z * Z / n)
 
 
 def won(customer, rep, territory, closed_on, amount="1000.00", **fields):

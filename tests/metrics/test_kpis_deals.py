@@ -5,10 +5,8 @@ follow-up and the stage funnel."""
 from __future__ import annotations
 
 import datetime
-import math
 from decimal import Decimal
 from fractions import Fraction
-from statistics import NormalDist
 
 import pytest
 
@@ -16,23 +14,10 @@ from metrics.periods import period_parse
 from metrics.selectors import kpi_funnel_report, kpi_report_live, kpi_report_query
 from metrics.services.recompute import kpi_recompute
 from tests.factories import ActivityFactory, AssignmentFactory, DealFactory
-from tests.metrics.conftest import funnel_rows, rep_in, target_put
+from tests.metrics.conftest import approx, funnel_rows, rep_in, target_put, wilson
 
 D = datetime.date
-Z = NormalDist().inv_cdf(0.975)  # the two-sided 95 % normal quantile, 1.95996…
 TEN_DAYS_EARLIER = object()  # default created_on of won()/lost(): closed_on − 10 days
-
-
-def approx(value):
-    return pytest.approx(float(value), rel=1e-12)
-
-
-def wilson(k: int, n: int) -> tuple[float, float]:
-    """The Wilson score interval, written out: (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n)."""
-    p = k / n
-    centre = p + Z * Z / (2 * n)
-    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
-    return (centre - half) / (1 + Z * Z / n), (centre + half) / (1 + Z * Z / n)
 
 
 def won(rep, territory, closed_on, amount="1000.00", created_on=TEN_DAYS_EARLIER, **fields):

@@ -6,28 +6,14 @@ from __future__ import annotations
 import datetime
 import math
 from fractions import Fraction
-from statistics import NormalDist
 
 import pytest
 
 from tests.factories import ActivityFactory, AssignmentFactory, CustomerFactory, SurveyResponseFactory
-from tests.metrics.conftest import rep_in
+from tests.metrics.conftest import Z, approx, rep_in, wilson
 
 D = datetime.date
-Z = NormalDist().inv_cdf(0.975)
 MARCH_10, MARCH_12 = D(2025, 3, 10), D(2025, 3, 12)
-
-
-def approx(value):
-    return pytest.approx(float(value), rel=1e-12)
-
-
-def wilson(k: int, n: int) -> tuple[float, float]:
-    """(p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n)."""
-    p = k / n
-    centre = p + Z * Z / (2 * n)
-    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
-    return (centre - half) / (1 + Z * Z / n), (centre + half) / (1 + Z * Z / n)
 
 
 @pytest.fixture

@@ -18,13 +18,9 @@ from tests.factories import (
     ExpenseFactory,
     SalesRepFactory,
 )
-from tests.metrics.conftest import rep_in, target_put
+from tests.metrics.conftest import approx, rep_in, target_put
 
 D = datetime.date
-
-
-def approx(value):
-    return pytest.approx(float(value), rel=1e-12)
 
 
 def won(rep, territory, closed_on, amount="1000.00", created_on=None, customer=None):
