@@ -185,6 +185,8 @@ class ImportContext:
         self.resolvers = Resolvers()  # natural keys -> primary keys, cached for the checks and the write
         # Files that could not be read whole: references into them are not checked.
         self.broken_files: set[str] = set()
+        # Reps with a refused assignment row: where they worked is not known for sure.
+        self.unsure_reps: set[str] = set()
         self._territory_counts: Counts | None = None
         self._assignment_counts: Counts | None = None
         self._target_counts: Counts | None = None

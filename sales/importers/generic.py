@@ -209,6 +209,8 @@ class GenericReader:
                 row.error("end_date", f"{end} is before start_date {start}")
             if row.ok:
                 ctx.assignments.append(AssignmentRecord(name, row.line, rep, territory, start, end))
+            elif rep:
+                ctx.unsure_reps.add(rep)
 
     # --- customers.csv ------------------------------------------------------------------------
     def _customers(self, name, rows) -> None:
@@ -282,7 +284,9 @@ class GenericReader:
                 territory = ctx.book.territory_on(owner, day)
                 if territory is None and customer:
                     territory = ctx.territory_of_customer(customer)
-                if territory == BROKEN or (territory is None and self._unsure(*DERIVATION_FILES)):
+                if territory == BROKEN or (
+                    territory is None and (owner in ctx.unsure_reps or self._unsure(*DERIVATION_FILES))
+                ):
                     row.ok = False  # a row (or file) it depends on is refused already
                 elif territory is None:
                     why = f"customer {customer} has no territory" if customer else "the deal has no customer"
@@ -341,7 +345,9 @@ class GenericReader:
                             row.error("deal_external_id", f"unknown deal {deal!r}")
                         continue
                 territory = ctx.book.territory_on(rep, day) or deal_territory
-                if territory == BROKEN or (territory is None and self._unsure(*DERIVATION_FILES, "deals.csv")):
+                if territory == BROKEN or (
+                    territory is None and (rep in ctx.unsure_reps or self._unsure(*DERIVATION_FILES, "deals.csv"))
+                ):
                     continue  # a row (or file) it depends on is refused already
                 if territory is None:
                     why = "the activity has no deal" if not deal else f"deal {deal} has no territory"

@@ -223,3 +223,19 @@ def test_target_errors_come_from_the_shared_target_validation(tmp_path):
         ],
         targets_csv=targets,
     )
+
+
+def test_a_refused_row_is_reported_once_not_again_by_its_dependants(tmp_path):
+    # r2's only assignment is refused, so r2's deal without customer or territory cannot be placed,
+    # and c1 is refused, so its survey cannot be placed: neither is reported a second time.
+    assert_refused(
+        tmp_path,
+        [
+            "assignments.csv:4: territory_code: unknown territory 'mars'",
+            "customers.csv:2: territory_code: unknown territory 'moon'",
+        ],
+        assignments_csv=file_with_line("assignments.csv", 4, "r2,mars,2024-01-01,"),
+        customers_csv=file_with_line("customers.csv", 2, "c1,Acme,moon,r1,retail,"),
+        deals_csv=f"{DEALS_HEADER}\nd7,r2,won,10,Lonely,,,0,2025-01-10,2025-03-15,,A,\n",
+        activities_csv=None,
+    )
