@@ -22,7 +22,10 @@ print(json.dumps({"engine": db["ENGINE"], "name": str(db["NAME"]), "host": db.ge
                   "cache": settings.CACHES["default"]["BACKEND"], "debug": settings.DEBUG,
                   "fiscal": settings.FISCAL_YEAR_START_MONTH, "as_of": str(settings.KPI_AS_OF)}))
 """
+# A real deployment's environment: none of the project's variables, and not the async-safety
+# switch the browser tests set for Playwright (check --deploy rightly warns about it).
 OWN_VARIABLES = (
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
     "DATABASE_URL",
     "REDIS_URL",
     "SECRET_KEY",
