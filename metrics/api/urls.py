@@ -1,7 +1,6 @@
 """/api/: version 1 of the API, its OpenAPI schema and docs; any other /api/ URL is a JSON 404."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from metrics.api import views
 from metrics.api.exceptions import api_not_found
@@ -26,9 +25,9 @@ v1 = [
     path("recompute", views.RecomputeView.as_view(), name="recompute"),
     path("recompute/<int:pk>", views.RecomputeRunView.as_view(), name="recompute-run"),
     # The schema and its docs, with Swagger UI and ReDoc assets served from this site (sidecar).
-    path("schema", SpectacularAPIView.as_view(), name="schema"),
-    path("docs", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    path("docs/redoc", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("schema", views.SchemaView.as_view(), name="schema"),
+    path("docs", views.SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/redoc", views.RedocView.as_view(url_name="api:schema"), name="redoc"),
 ]
 
 urlpatterns = [

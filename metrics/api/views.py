@@ -18,11 +18,13 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import mixins, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from kpi_dashboard.access import (
@@ -134,6 +136,30 @@ def _not_computed(query: ReportQuery) -> NotComputed:
         f"No KPIs are stored for {query.scope} in {query.period.label} yet: they are computed by the recompute "
         "(POST /api/v1/recompute) for every period up to the as-of date."
     )
+
+
+# --- the schema and its docs -------------------------------------------------------------------------
+
+
+class JsonErrorsMixin:
+    """Render refusals (say, throttling) as the JSON error, not as YAML or an HTML page."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if getattr(response, "exception", False):
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class SchemaView(JsonErrorsMixin, SpectacularAPIView):
+    pass
+
+
+class SwaggerView(JsonErrorsMixin, SpectacularSwaggerSplitView):
+    pass
+
+
+class RedocView(JsonErrorsMixin, SpectacularRedocView):
+    template_name = "api/redoc.html"  # drf-spectacular's page without its web fonts from Google
 
 
 # --- KPIs --------------------------------------------------------------------------------------------
