@@ -298,7 +298,7 @@ def kpis_compute(
     put("pipeline_coverage", ratio(pipeline_before, revenue_target))
 
     rep_attainment = _rep_attainment(facts, period_map, month_map)
-    at_quota = reps_at_quota(facts.reps, facts.assignments, periods, rep_attainment, index)
+    at_quota = reps_at_quota(facts.reps, facts.assignments, periods, rep_attainment, index, as_of)
     at_quota = at_quota.set_index(["scope", "period"]).reindex(grid)
     with_target = at_quota["reps_with_target"].to_numpy(dtype="float64")
     put("reps_at_quota", ratio(at_quota["reps_at_quota"].to_numpy(dtype="float64"), with_target), n=with_target)

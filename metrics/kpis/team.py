@@ -66,13 +66,15 @@ def reps_at_quota(
     periods: Sequence[Period],
     rep_attainment: pd.DataFrame,
     index: ScopeIndex,
+    as_of: datetime.date,
 ) -> pd.DataFrame:
     """Per (scope, period): reps with a revenue target and how many reached it.
 
     ``rep_attainment`` has (rep_id, period, attained) for every rep with a
     revenue target in the period. A rep belongs to the territory they were
-    assigned to on the period's last day, or on their own last day if they left
-    during the period; the company counts every rep with a target.
+    assigned to on the period's last day (the as-of date for a period in
+    progress: later assignments are future facts), or on their own last day if
+    they left during the period; the company counts every rep with a target.
     """
     left_on = dict(zip(reps["rep_id"], reps["left_on"], strict=True))
     by_label = {p.label: p for p in periods}
@@ -80,8 +82,9 @@ def reps_at_quota(
     counts: dict[tuple[str, str], list[int]] = {}
     for rep_id, label, attained in rep_attainment.itertuples(index=False):
         period = by_label[label]
+        last_day = min(period.end, as_of)
         left = left_on.get(rep_id)
-        day = left if left is not None and not pd.isna(left) and period.start <= left <= period.end else period.end
+        day = left if left is not None and not pd.isna(left) and period.start <= left <= last_day else last_day
         if day not in placed_cache:
             placed_cache[day] = _territory_on(assignments, day)
         for scope in _scopes_of(placed_cache[day].get(rep_id), index):

@@ -231,3 +231,20 @@ def test_lower_is_better_attainment_is_target_over_value(tree, kpis):
     assert rows["win_rate"]["value"] == 1 and rows["win_rate"]["attainment"] == approx(1.25)
     for key in ("sales_cycle_days", "churn_rate", "cac", "rep_turnover_rate", "win_rate"):
         assert rows[key]["target"] is not None, key
+
+
+def test_reps_at_quota_ignores_assignments_after_the_as_of_date(tree, grid):
+    from tests.factories import AssignmentFactory
+
+    east, uk = tree["na-east"], tree["uk"]
+    m = rep_in(east, "rm", start=D(2020, 1, 1), end=D(2025, 3, 20))
+    AssignmentFactory(rep=m, territory=uk, start_date=D(2025, 3, 21))  # a move entered in advance
+    DealFactory(owner=m, territory=east, stage="won", amount=Decimal("2000.00"),
+                created_on=D(2025, 3, 1), closed_on=D(2025, 3, 5))  # fmt: skip
+    target_put("rep:rm", "revenue", "2025-03", "1000")
+    table = grid(["territory:na-east", "territory:uk"], ["2025-03"], as_of=D(2025, 3, 15))
+    # As of 15 March m is still in na-east and at quota (2000 ≥ 1000): 1 of 1.
+    east_row = table["territory:na-east", "2025-03"]["reps_at_quota"]
+    assert (east_row["value"], east_row["n"]) == (1, 1)
+    uk_row = table["territory:uk", "2025-03"]["reps_at_quota"]
+    assert (uk_row["value"], uk_row["n"]) == (None, None)  # no rep with a target there: no sample at all
