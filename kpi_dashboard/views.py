@@ -283,7 +283,7 @@ def card_views(*, cards: list[KpiCard], scope: PageScope, period: Period, curren
         pace = ""
         if card.pace:
             expected = charts.value_format(card.expected_to_date, card.unit, currency)
-            pace = f"{card.pace.capitalize()} of pace (expected {expected} by now)"
+            pace = f"{'Ahead of' if card.pace == 'ahead' else 'Behind'} pace: {expected} expected by now"
         attainment = card.attainment
         grouped[card.kind].append(
             CardView(

@@ -160,10 +160,10 @@ def _row(drill: Drill, deal: Deal) -> tuple:
     if drill.kpi == "new_customers":
         customer = deal.customer
         return (customer.name, customer.external_id, customer.sector, deal.closed_on, deal.external_id,
-                deal.owner.name, deal.territory.name, deal.net)  # fmt: skip
+                deal.owner.name, deal.territory.name, deal.net_amount)  # fmt: skip
     return (deal.external_id, deal.customer.name if deal.customer else "", deal.owner.name, deal.territory.name,
             deal.get_stage_display(), deal.created_on, deal.closed_on, deal.amount, deal.refunded_amount,
-            deal.net)  # fmt: skip
+            deal.net_amount)  # fmt: skip
 
 
 def _cell(value) -> tuple[str, bool]:
