@@ -297,8 +297,10 @@ def territory_target_plan(*, reps: list[RepPlan], fiscal_start_month: int) -> li
     totals: dict[tuple[str, str], int] = defaultdict(int)
     for rep in reps:
         for quarter in quarters:
-            if rep.employed_on(quarter.start):
-                year = next(y for y in years if quarter.start in y)
+            # With a fiscal calendar, a quarter may belong to a year that is not
+            # wholly inside the data: it then has a quota but no territory target.
+            year = next((y for y in years if quarter.start in y), None)
+            if year is not None and rep.employed_on(quarter.start):
                 totals[(rep.territory_on(quarter.start), year.label)] += int(plan.QUARTER_QUOTA)
     targets = []
     for year in years:

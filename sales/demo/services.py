@@ -325,14 +325,13 @@ def demo_data_seed(
     started = time.monotonic()
     if demo_data_check(scale=scale, seed=seed) is DemoState.PRESENT:
         say(f"The demo data set of --scale {scale} --seed {seed} is already there: nothing to write.")
-        users = get_user_model().objects.filter(username__in=[login.username for login in _logins()])
         return DemoSeedResult(
             written=False,
             scale=scale,
             seed=seed,
             reference_date=plan.REFERENCE_DATE,
             counts=demo_row_counts(),
-            logins=_logins(users.values_list("username", flat=True)),
+            logins=_logins(),  # the seed made them, with the demo password
             seconds=time.monotonic() - started,
         )
     if rep_quotas_in_bulk is None:
