@@ -198,7 +198,8 @@ def drill_page(request: HttpRequest, scope: PageScope, kpi: str) -> HttpResponse
         rows=[[_cell(v) for v in _row(drill, deal)] for deal in page.object_list],
         columns=columns,
         sort=sort,
-        restricted=user_role(request.user) is not Role.ADMIN and scope.kind != "rep",
+        # A manager sees a rep's deals only where they were stored in the manager's territories.
+        restricted=user_role(request.user) is Role.MANAGER and scope.kind == "rep",
         csv_url=with_period(scope.url("drill_csv", kpi=kpi), period, sort=sort),
         back_url=with_period(scope.url("dashboard"), period),
     )
