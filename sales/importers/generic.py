@@ -143,6 +143,11 @@ class GenericReader:
                 continue
             seen[code] = row.line
             ctx.territory_add(TerritoryRecord(name, row.line, code, label, parent, tuple(managers)))
+        keys = {k for record in ctx.territory_records.values() for k in record.managers}
+        if keys:
+            users = ctx.result.counts_for(name, "users")
+            users.created = sum(1 for k in keys if ctx.users.pk_of(k) is None)
+            users.unchanged = len(keys) - users.created
 
     # --- reps.csv ------------------------------------------------------------------------
     def _reps(self, name, rows) -> None:

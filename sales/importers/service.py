@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -59,7 +60,11 @@ def crm_import(
     if not log.errors:
         ctx = ImportContext(result=result, log=log, today=today or timezone.localdate())
         try:
-            reader_class(ctx, files).run()
+            try:
+                reader_class(ctx, files).run()
+            except (OSError, EOFError, zipfile.BadZipFile) as exc:
+                # A file vanished or an archive member is damaged half-way: say so, write nothing.
+                log.error("(import)", None, "", f"the files could not be read: {exc}")
             if not log.errors and not dry_run:
                 try:
                     ctx.write(user=user)

@@ -290,6 +290,7 @@ def test_manager_emails_link_existing_users_and_create_missing_ones(tmp_path):
     territories = "code,name,parent_code,manager_emails\nna,North America,,boss@example.com; new@example.com\n"
     result = run(generic_set(tmp_path, territories_csv=territories, **_only_territories()))
     assert errors(result) == []
+    assert counts(result) == {"territories.csv": {"territories": (1, 0, 0), "users": (1, 0, 1)}}
     assert warnings(result) == [
         "territories.csv:2: manager_emails: no user has the e-mail 'new@example.com': one is created without a "
         "password (set it in the admin or send a password reset)"
