@@ -359,3 +359,9 @@ def test_moving_a_territory_to_the_top_and_ending_an_assignment(tmp_path):
     ]
     # The changed assignment keeps its id.
     assert TerritoryAssignment.objects.get(rep__external_id="r1", start_date=D(2025, 4, 1)).pk == west_since_april
+
+
+def test_command_wants_a_folder_not_a_csv_file(tmp_path):
+    folder = generic_set(tmp_path)
+    with pytest.raises(CommandError, match="give the folder that holds the CSV files"):
+        call_command("import_crm", str(folder / "deals.csv"), "--format", "generic")

@@ -25,6 +25,8 @@ class Command(BaseCommand):
         where = Path(path)
         if not where.exists():
             raise CommandError(f"{path}: no such folder or zip file")
+        if where.is_file() and where.suffix.lower() != ".zip":
+            raise CommandError(f"{path}: give the folder that holds the CSV files (or a zip archive of them)")
         result = crm_import_path(path=where, format=format, dry_run=dry_run)
         if result.errors:
             self.stdout.write(f"Errors ({len(result.errors):,}):")
