@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+import tracemalloc
 
 import pytest
 
@@ -99,14 +100,20 @@ def test_a_100_mb_line_is_refused_without_reading_it_whole(tmp_path):
             f.write(chunk)
         f.write(b"\n")
     started = time.monotonic()
-    refused(
-        folder,
-        [
-            "customers.csv:3: line is longer than 1,048,576 bytes; refusing to read the file further "
-            "(a CSV line of a CRM export is far shorter: is this the right file?)"
-        ],
-    )
+    tracemalloc.start()
+    try:
+        refused(
+            folder,
+            [
+                "customers.csv:3: line is longer than 1,048,576 bytes; refusing to read the file further "
+                "(a CSV line of a CRM export is far shorter: is this the right file?)"
+            ],
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     assert time.monotonic() - started < 20
+    assert peak < 20 * 1024 * 1024  # at most a megabyte of the line was ever held, not 100
 
 
 def test_a_huge_quoted_field_over_several_lines_is_refused(tmp_path):
