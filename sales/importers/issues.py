@@ -115,6 +115,8 @@ class ImportResult:
     def summary_lines(self) -> list[str]:
         """The per-file table and the verdict, for a person."""
         lines = []
+        if self.errors or self.dry_run:
+            lines.append("What the import would do (nothing was written):")
         width = max([len(f"{f} ({e})") for f, es in self.counts.items() for e in es] + [10])
         lines.append(f"{'file (rows)':<{width}}  {'created':>9}  {'updated':>9}  {'unchanged':>9}")
         for file, entities in self.counts.items():
