@@ -63,7 +63,7 @@ def test_every_file_and_column_is_imported(tmp_path):
     assert list(Territory.objects.get_ancestors(east).values_list("code", flat=True)) == ["na"]
     assert table(SalesRep, "external_id", "name", "email", "hired_on", "left_on") == [
         ("r1", "Rep One", "r1@example.com", D(2024, 1, 1), None),
-        ("r2", "Rep Two", "r2@example.com", D(2024, 1, 1), None),
+        ("r2", "Rep Two", "r2@example.com", D(2024, 1, 1), D(2025, 12, 31)),
     ]
     assert table(TerritoryAssignment, "rep__external_id", "territory__code", "start_date", "end_date") == [
         ("r1", "na-east", D(2024, 1, 1), D(2025, 3, 31)),
@@ -72,7 +72,7 @@ def test_every_file_and_column_is_imported(tmp_path):
     ]
     assert table(Customer, "external_id", "name", "territory__code", "owner__external_id", "sector", "churned_on") == [
         ("c1", "Acme", "na-east", "r1", "retail", None),
-        ("c2", "Globex", "emea", "r2", "health", None),
+        ("c2", "Globex", "emea", "r2", "health", D(2025, 6, 30)),
     ]
     deal_fields = (
         "external_id",
