@@ -19,7 +19,7 @@ from django.db import transaction
 from metrics.models import Target, TargetChange
 from metrics.services.targets import TargetInput, TargetScope, targets_set
 from reps.models import SalesRep
-from sales.importers.issues import Counts, ImportResult, IssueLog
+from sales.importers.issues import ImportResult, IssueLog
 from sales.importers.plan import AssignmentBook, EntitySpec, Resolvers, Upserter, field, ref
 from sales.importers.writing import upserts_write
 from sales.models import Activity, Customer, Deal, Expense, Product, SurveyResponse
@@ -187,9 +187,6 @@ class ImportContext:
         self.broken_files: set[str] = set()
         # Reps with a refused assignment row: where they worked is not known for sure.
         self.unsure_reps: set[str] = set()
-        self._territory_counts: Counts | None = None
-        self._assignment_counts: Counts | None = None
-        self._target_counts: Counts | None = None
 
     # --- references ---------------------------------------------------------
     def territory_known(self, code: str) -> bool:
