@@ -106,9 +106,18 @@ class GenericReader:
         """Whether one of ``files`` could not be read whole (so a missing reference may be in it)."""
         return any(f in self.ctx.broken_files for f in files)
 
-    def _rows(self, name, rows):
+    def _rows(self, name, rows, *, upserter=None, optional: dict[str, str] | None = None):
+        """Rows of a file; on the first, tell ``upserter`` which optional columns (field: column) are absent.
+
+        A column the file does not have says nothing about the rows it updates: those
+        fields keep their stored values. (A blank cell of a column it has clears them.)
+        """
         log = self.log
+        first = True
         for line, data in rows:
+            if first and upserter is not None and optional:
+                upserter.keep({f for f, column in optional.items() if column not in data})
+                first = False
             yield Row(name, line, data, log)
 
     # --- territories.csv --------------------------------------------------------------
@@ -154,7 +163,8 @@ class GenericReader:
         ctx = self.ctx
         upserter = ctx.upserter(REP, name)
         seen: dict[str, int] = {}
-        for row in self._rows(name, rows):
+        optional = {"email": "email", "hired_on": "hired_on", "left_on": "left_on"}
+        for row in self._rows(name, rows, upserter=upserter, optional=optional):
             external_id = row.key("external_id", max_length=100)
             label = row.text("name", required=True, max_length=200)
             email = row.email("email")
@@ -222,7 +232,13 @@ class GenericReader:
         ctx = self.ctx
         upserter = ctx.upserter(CUSTOMER, name)
         seen: dict[str, int] = {}
-        for row in self._rows(name, rows):
+        optional = {
+            "territory": "territory_code",
+            "owner": "owner_external_id",
+            "sector": "sector",
+            "churned_on": "churned_on",
+        }
+        for row in self._rows(name, rows, upserter=upserter, optional=optional):
             external_id = row.key("external_id", max_length=200)
             label = row.text("name", required=True, max_length=200)
             territory = self._territory_ref(row, "territory_code", required=False)
@@ -248,7 +264,18 @@ class GenericReader:
         territories = ctx.deal_territory if "activities.csv" in self.files else None
         lines: dict[str, int] = {}
         today = ctx.today
-        for row in self._rows(name, rows):
+        # (territory is not here: without territory_code it is derived, as on every row.)
+        optional = {
+            "name": "name",
+            "customer": "customer_external_id",
+            "refunded_amount": "refunded_amount",
+            "created_on": "created_on",
+            "closed_on": "closed_on",
+            "ends_on": "ends_on",
+            "product": "product",
+            "lost_from_stage": "lost_from_stage",
+        }
+        for row in self._rows(name, rows, upserter=upserter, optional=optional):
             external_id = row.key("external_id", max_length=100)
             owner = self._rep_ref(row, "owner_external_id", required=True)
             stage = row.choice("stage", _STAGES, what="stage", required=True)
@@ -361,7 +388,8 @@ class GenericReader:
                 upserter.add((external_id, rep, territory, kind, day, deal, customer))
             pending.clear()
 
-        for row in self._rows(name, rows):
+        optional = {"deal": "deal_external_id", "customer": "customer_external_id"}
+        for row in self._rows(name, rows, upserter=upserter, optional=optional):
             external_id = row.key("external_id", max_length=100)
             rep = self._rep_ref(row, "rep_external_id", required=True)
             kind = row.choice("kind", kinds, what="kind", required=True)
@@ -386,7 +414,8 @@ class GenericReader:
         upserter = ctx.upserter(SURVEY, name)
         lines: dict[str, int] = {}
         kinds = tuple(SurveyKind.values)
-        for row in self._rows(name, rows):
+        optional = {"rep": "rep_external_id", "comment": "comment"}
+        for row in self._rows(name, rows, upserter=upserter, optional=optional):
             external_id = row.key("external_id", max_length=100)
             customer = self._customer_ref(row, "customer_external_id", required=True)
             kind = row.choice("kind", kinds, what="kind", required=True)

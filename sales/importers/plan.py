@@ -139,12 +139,28 @@ class Upserter:
         meta = spec.model._meta
         self._columns = ["pk"] + [meta.get_field(f.name).attname for f in spec.fields]
         self._refs = [(i, resolvers.get(f.ref)) for i, f in enumerate(spec.fields) if f.ref is not None]
+        self.kept: frozenset[str] = frozenset()
+        self._compared: list[int] = []
         self._month_indexes = spec.month_indexes
         # Dates repeat a lot: collect the distinct ones, turn them into months once.
         self._dates: set[datetime.date] = set()
         self._preloaded: dict[Any, tuple] | None = None
         # An empty table needs no comparison at all (the first import of a big set).
         self._table_empty = not spec.model.objects.exists()
+
+    def keep(self, names: set[str]) -> None:
+        """Leave these value fields as stored on update (their column is not in the file)."""
+        self.kept = frozenset(names)
+        self._compared = [i for i, f in enumerate(self.spec.fields) if f.name not in self.kept]
+
+    @property
+    def update_fields(self) -> list[str]:
+        return [f.name for f in self.spec.values if f.name not in self.kept]
+
+    def _same(self, row: tuple, compared: tuple) -> bool:
+        if not self.kept:
+            return row[1:] == compared
+        return all(row[1 + i] == compared[i] for i in self._compared)
 
     def add(self, record: tuple) -> None:
         self._buffer.append(record)
@@ -204,14 +220,15 @@ class Upserter:
             row = existing.get(self._key(compared))
             if row is None:
                 creates.append(record)
-            elif row[1:] == compared:
+            elif self._same(row, compared):
                 self.counts.unchanged += 1  # touches no month
             else:
                 updates.append((row[0], record))
                 dates.update(row[1 + i] for i in indexes)  # the months it leaves
         for i in indexes:
             dates.update(r[i] for r in creates)
-            dates.update(r[i] for _, r in updates)
+            if self.spec.fields[i].name not in self.kept:
+                dates.update(r[i] for _, r in updates)
         self.counts.created += len(creates)
         self.counts.updated += len(updates)
         self.creates.write(creates)

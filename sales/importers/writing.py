@@ -73,8 +73,8 @@ def upserts_write(upserter: Upserter, resolvers: Resolvers) -> None:
             model.objects.bulk_create(
                 [model(**dict(zip(attnames, row, strict=True))) for row in rows], batch_size=BATCH_SIZE
             )
-    update_fields = [f.name for f in spec.values]
-    for batch in upserter.updates.batches():
+    update_fields = upserter.update_fields
+    for batch in upserter.updates.batches() if update_fields else ():
         rows = _to_db(spec, [record for _, record in batch], resolvers)
         objects = []
         for (pk, _), row in zip(batch, rows, strict=True):

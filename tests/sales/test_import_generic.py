@@ -365,3 +365,29 @@ def test_command_wants_a_folder_not_a_csv_file(tmp_path):
     folder = generic_set(tmp_path)
     with pytest.raises(CommandError, match="give the folder that holds the CSV files"):
         call_command("import_crm", str(folder / "deals.csv"), "--format", "generic")
+
+
+def test_a_column_the_file_does_not_have_leaves_stored_values_alone(tmp_path):
+    run(generic_set(tmp_path / "first"))
+    folder = tmp_path / "second"
+    folder.mkdir()
+    # No territory_code, owner_external_id, sector or churned_on column: only the names are the file's.
+    (folder / "customers.csv").write_text("external_id,name\nc1,Acme Inc\nc2,Globex\n")
+    # A blank cell of a column the file has still clears the value.
+    (folder / "reps.csv").write_text("external_id,name,left_on\nr1,Rep One,\nr2,Rep Two,\n")
+
+    result = run(folder)
+
+    assert errors(result) == []
+    assert counts(result) == {
+        "reps.csv": {"reps": (0, 1, 1)},
+        "customers.csv": {"customers": (0, 1, 1)},
+    }
+    assert table(Customer, "external_id", "name", "territory__code", "owner__external_id", "sector", "churned_on") == [
+        ("c1", "Acme Inc", "na-east", "r1", "retail", None),
+        ("c2", "Globex", "emea", "r2", "health", D(2025, 6, 30)),
+    ]
+    assert table(SalesRep, "external_id", "email", "left_on") == [
+        ("r1", "r1@example.com", None),
+        ("r2", "r2@example.com", None),
+    ]
