@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
-from metrics.fetch import CENTS, TARGET_UNITS, Facts, Grain, facts_fetch, facts_to_date
+from metrics.fetch import CENTS, FUNNEL_STAGES, TARGET_UNITS, Facts, Grain, facts_fetch, facts_to_date
 from metrics.kpis.customers import active_matrix, distinct_in_windows
 from metrics.kpis.stats import histogram_quantiles, nps_interval, ratio, wilson
 from metrics.kpis.targets import attainment, targets_resolve
@@ -23,8 +23,6 @@ from metrics.periods import Period, month_add, month_end, period_last_year, peri
 from metrics.registry import KPI_BY_KEY, KPIS
 from metrics.scopes import COMPANY, ScopeIndex, rollup, scope_index_build
 
-FUNNEL_STAGES = ("lead", "qualified", "proposal", "negotiation", "won")
-_STAGE_RANK = {stage: rank for rank, stage in enumerate(FUNNEL_STAGES)}
 REP_EXCLUDED = frozenset(k.key for k in KPIS if not k.for_reps)
 COLUMNS = ["scope", "period", "kpi", "value", "n", "ci_low", "ci_high", "target", "attainment", "low_sample",
            "provisional", "extra"]  # fmt: skip
@@ -55,20 +53,38 @@ def _window_buckets(start: datetime.date, end: datetime.date, grain: Grain) -> l
     return months
 
 
+_PREFIXES = ("", "prev|", "ly|", "W|")
+
+
 class _Frame:
-    """Sums per (scope, window) looked up for the (scope, period) grid, with a window prefix."""
+    """Sums per (scope, window) laid out as arrays [prefix, scope, period] matching the grid.
+
+    A window is a period label with an optional prefix (previous period, last
+    year, CLV window); ``take`` returns one column for the whole grid at once.
+    """
 
     def __init__(self, sums: pd.DataFrame, grid: pd.MultiIndex):
-        self.sums = sums.set_index(["scope", "window"]) if not sums.empty else None
-        self.grid = grid
+        self.shape = (len(_PREFIXES), len(grid.unique(level=0)), len(grid.unique(level=1)))
+        self.scope_order = list(dict.fromkeys(grid.get_level_values(0)))
+        self.label_order = list(dict.fromkeys(grid.get_level_values(1)))
+        self.arrays: dict[str, np.ndarray] = {}
+        if sums.empty:
+            return
+        scope_code = pd.Categorical(sums["scope"], categories=self.scope_order).codes
+        prefix, _, label = sums["window"].str.rpartition("|").T.values
+        prefix_code = pd.Series(prefix).map({p.rstrip("|"): i for i, p in enumerate(_PREFIXES)}).to_numpy()
+        label_code = pd.Categorical(label, categories=self.label_order).codes
+        keep = (scope_code >= 0) & (label_code >= 0) & ~pd.isna(prefix_code)
+        where = (prefix_code[keep].astype("int64"), scope_code[keep], label_code[keep])
+        for column in sums.columns.difference(["scope", "window"]):
+            array = np.zeros(self.shape)
+            array[where] = sums[column].to_numpy(dtype="float64")[keep]
+            self.arrays[column] = array
 
     def take(self, column: str, prefix: str = "") -> np.ndarray:
-        if self.sums is None or column not in self.sums:
-            return np.zeros(len(self.grid))
-        keys = pd.MultiIndex.from_arrays(
-            [self.grid.get_level_values(0), [prefix + p for p in self.grid.get_level_values(1)]]
-        )
-        return self.sums[column].reindex(keys).fillna(0).to_numpy(dtype="float64")
+        if column not in self.arrays:
+            return np.zeros(self.shape[1] * self.shape[2])
+        return self.arrays[column][_PREFIXES.index(prefix)].reshape(-1)
 
 
 def kpis_compute(
@@ -285,13 +301,19 @@ def kpis_compute(
     if grain == "day":
         month_map = month_map[month_map["bucket"].map(lambda d: d.day == 1)]
     targets = targets_resolve(facts.targets, month_map, index)
-    target_of = targets.set_index(["scope", "period", "kpi"])["target"] if not targets.empty else pd.Series()
+    scope_order = list(dict.fromkeys(grid.get_level_values(0)))
+    target_arrays: dict[str, np.ndarray] = {}
+    if not targets.empty:
+        scope_code = pd.Categorical(targets["scope"], categories=scope_order).codes
+        label_code = pd.Categorical(targets["period"], categories=labels).codes
+        for kpi, rows in targets.assign(s=scope_code, p=label_code).groupby("kpi"):
+            rows = rows[(rows["s"] >= 0) & (rows["p"] >= 0)]
+            array = np.full((len(scope_order), len(labels)), np.nan)
+            array[rows["s"].to_numpy(), rows["p"].to_numpy()] = rows["target"].to_numpy(dtype="float64")
+            target_arrays[kpi] = array.reshape(-1)
 
     def target_take(kpi: str) -> np.ndarray:
-        if target_of.empty:
-            return np.full(len(grid), np.nan)
-        keys = pd.MultiIndex.from_arrays([grid.get_level_values(0), grid.get_level_values(1), [kpi] * len(grid)])
-        return target_of.reindex(keys).to_numpy(dtype="float64")
+        return target_arrays[kpi] if kpi in target_arrays else np.full(len(grid), np.nan)
 
     revenue_target = target_take("revenue")
     put("quota_attainment", ratio(revenue, revenue_target))
@@ -417,16 +439,7 @@ def _funnel(facts: Facts, index: ScopeIndex, period_map: pd.DataFrame, grid) -> 
     data = facts.funnel
     if data.empty:
         return pd.DataFrame(index=grid, columns=[f"{s}_n" for s in FUNNEL_STAGES]).fillna(0).reset_index()
-    reached = np.where(
-        data["stage"] == "won",
-        _STAGE_RANK["won"],
-        np.where(
-            data["stage"] == "lost",
-            data["lost_from_stage"].map(lambda s: _STAGE_RANK.get(s or "lead", 0)),
-            data["stage"].map(lambda s: _STAGE_RANK.get(s, 0)),
-        ),
-    )
-    rolled = rollup(data.assign(reached=reached), ["bucket", "reached"], ["n"], index).merge(period_map, on="bucket")
+    rolled = rollup(data, ["bucket", "reached"], ["n"], index).merge(period_map, on="bucket")
     wide = rolled.pivot_table(index=["scope", "window"], columns="reached", values="n", aggfunc="sum", fill_value=0)
     wide = wide.reindex(columns=range(len(FUNNEL_STAGES)), fill_value=0)
     # A deal reached every stage up to its own: counts accumulate from the top stage down.

@@ -25,6 +25,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     Sum,
@@ -72,7 +73,7 @@ class Facts:
     closed: pd.DataFrame  # territory_id, rep_id, bucket, won_n, won_cents, lost_n
     cycle: pd.DataFrame  # territory_id, rep_id, bucket, days, n
     created: pd.DataFrame  # territory_id, rep_id, bucket, created_n, won_n, open_n, followed_n
-    funnel: pd.DataFrame  # territory_id, rep_id, bucket, stage, lost_from_stage, n
+    funnel: pd.DataFrame  # territory_id, rep_id, bucket, reached (stage rank), n
     pipeline: pd.DataFrame  # territory_id, rep_id, created_bucket, closed_bucket, n, cents
     activities: pd.DataFrame  # territory_id, rep_id, bucket, kind, n
     surveys: pd.DataFrame  # territory_id, rep_id, bucket, kind, n, good, promoters, detractors
@@ -88,6 +89,7 @@ class Facts:
 
 def facts_fetch(*, as_of: datetime.date, grain: Grain = "month") -> Facts:
     """Run the aggregate queries for every scope at once; facts after ``as_of`` are left out."""
+    won_customers, customer_deals = _won_customer_deals(as_of)
     return Facts(
         as_of=as_of,
         grain=grain,
@@ -99,8 +101,8 @@ def facts_fetch(*, as_of: datetime.date, grain: Grain = "month") -> Facts:
         activities=_activities(as_of, grain),
         surveys=_surveys(as_of, grain),
         first_won=_first_won(as_of, grain),
-        won_customers=_won_customers(as_of),
-        customer_deals=_customer_deals(as_of),
+        won_customers=won_customers,
+        customer_deals=customer_deals,
         customers=_customers(as_of),
         expenses=_expenses(as_of),
         targets=_targets(),
@@ -176,20 +178,35 @@ def _created(as_of, grain) -> pd.DataFrame:
     return frame
 
 
+FUNNEL_STAGES = ("lead", "qualified", "proposal", "negotiation", "won")
+
+
 def _funnel(as_of, grain) -> pd.DataFrame:
-    # A deal closed after the as-of date was still open then: count it at lead,
-    # the only stage it surely reached (the export keeps no stage history).
-    stage_at_as_of = Case(
-        When(Q(stage__in=CLOSED_STAGES, closed_on__gt=as_of), then=Value(Stage.LEAD.value)), default=F("stage")
+    """Deals created per bucket by the furthest funnel stage they reached (0 = lead … 4 = won).
+
+    A won deal reached every stage; a lost deal the stage it was lost from (lead
+    when not given); an open deal its current stage. A deal closed after the
+    as-of date was still open then: it counts at lead, the only stage it surely
+    reached (the export keeps no stage history).
+    """
+    rank = {stage: i for i, stage in enumerate(FUNNEL_STAGES)}
+    reached = Case(
+        When(Q(stage__in=CLOSED_STAGES, closed_on__gt=as_of), then=Value(0)),
+        When(stage=Stage.WON, then=Value(rank["won"])),
+        *(When(stage=Stage.LOST, lost_from_stage=s, then=Value(rank[s])) for s in FUNNEL_STAGES[1:4]),
+        When(stage=Stage.LOST, then=Value(0)),
+        *(When(stage=s, then=Value(rank[s])) for s in FUNNEL_STAGES[1:4]),
+        default=Value(0),
+        output_field=IntegerField(),
     )
     rows = (
         Deal.objects.filter(created_on__lte=as_of)
-        .annotate(bucket=_trunc("created_on", grain), stage_then=stage_at_as_of)
-        .values("territory_id", "owner_id", "bucket", "stage_then", "lost_from_stage")
+        .annotate(bucket=_trunc("created_on", grain), reached=reached)
+        .values("territory_id", "owner_id", "bucket", "reached")
         .annotate(n=Count("pk"))
-        .values_list("territory_id", "owner_id", "bucket", "stage_then", "lost_from_stage", "n")
+        .values_list("territory_id", "owner_id", "bucket", "reached", "n")
     )
-    frame = _frame(rows, ["territory_id", "rep_id", "bucket", "stage", "lost_from_stage", "n"])
+    frame = _frame(rows, ["territory_id", "rep_id", "bucket", "reached", "n"])
     frame["bucket"] = _as_date(frame["bucket"])
     return frame
 
@@ -262,31 +279,25 @@ def _first_won(as_of, grain) -> pd.DataFrame:
     return frame
 
 
-def _won_customers(as_of) -> pd.DataFrame:
-    rows = (
-        Deal.objects.filter(stage=Stage.WON, closed_on__lte=as_of, customer__isnull=False)
-        .annotate(month=TruncMonth("closed_on"))
-        .values_list("territory_id", "owner_id", "month", "customer_id")
-        .distinct()
+def _won_customer_deals(as_of) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Won deals with a customer, read once for two uses.
+
+    Returns (won_customers: distinct territory_id, rep_id, month, customer_id —
+    the customers of each scope's deals, for CLV) and (customer_deals:
+    customer_id, closed_on, keep_until — the days each deal keeps its customer
+    active: to the contract end, else CHURN_INACTIVITY_DAYS days, inclusive).
+    """
+    rows = Deal.objects.filter(stage=Stage.WON, closed_on__lte=as_of, customer__isnull=False).values_list(
+        "territory_id", "owner_id", "customer_id", "closed_on", "ends_on"
     )
-    frame = _frame(rows, ["territory_id", "rep_id", "month", "customer_id"])
-    frame["month"] = _as_date(frame["month"])
-    return frame
-
-
-def _customer_deals(as_of) -> pd.DataFrame:
-    """Won deals that keep a customer active: [closed_on, keep_until] inclusive."""
+    frame = _frame(rows, ["territory_id", "rep_id", "customer_id", "closed_on", "ends_on"])
     keep = datetime.timedelta(days=settings.CHURN_INACTIVITY_DAYS - 1)
-    rows = (
-        Deal.objects.filter(stage=Stage.WON, closed_on__lte=as_of, customer__isnull=False)
-        .annotate(
-            keep_until=Coalesce(
-                "ends_on", ExpressionWrapper(F("closed_on") + keep, output_field=DateField()), output_field=DateField()
-            )
-        )
-        .values_list("customer_id", "closed_on", "keep_until")
-    )
-    return _frame(rows, ["customer_id", "closed_on", "keep_until"])
+    frame["keep_until"] = [
+        c + keep if e is None or pd.isna(e) else e for c, e in zip(frame["closed_on"], frame["ends_on"], strict=True)
+    ]
+    frame["month"] = [d.replace(day=1) for d in frame["closed_on"]]
+    won_customers = frame[["territory_id", "rep_id", "month", "customer_id"]].drop_duplicates(ignore_index=True)
+    return won_customers, frame[["customer_id", "closed_on", "keep_until"]]
 
 
 def _customers(as_of) -> pd.DataFrame:

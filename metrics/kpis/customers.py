@@ -9,6 +9,12 @@ import numpy as np
 import pandas as pd
 
 
+def _day_numbers(days: pd.Series) -> np.ndarray:
+    """Dates as proleptic ordinals (date.toordinal()), vectorised."""
+    epoch = datetime.date(1970, 1, 1).toordinal()
+    return pd.to_datetime(days).to_numpy().astype("datetime64[D]").astype("int64") + epoch
+
+
 def active_matrix(customers: pd.DataFrame, customer_deals: pd.DataFrame, dates: Sequence[datetime.date]) -> np.ndarray:
     """Boolean matrix customers × dates: is the customer active on that day?
 
@@ -24,8 +30,8 @@ def active_matrix(customers: pd.DataFrame, customer_deals: pd.DataFrame, dates: 
         rows = row_of.reindex(customer_deals["customer_id"].to_numpy()).to_numpy()
         known = ~np.isnan(rows)
         rows = rows[known].astype("int64")
-        start = np.array([d.toordinal() for d in customer_deals["closed_on"]], dtype="int64")[known]
-        end = np.array([d.toordinal() for d in customer_deals["keep_until"]], dtype="int64")[known]
+        start = _day_numbers(customer_deals["closed_on"])[known]
+        end = _day_numbers(customer_deals["keep_until"])[known]
         first_col = np.searchsorted(day_index, start, side="left")
         after_col = np.searchsorted(day_index, end, side="right")
         np.add.at(active, (rows, first_col), 1)
@@ -58,12 +64,19 @@ def distinct_in_windows(frame: pd.DataFrame, window_months: int, ends: Sequence[
             pd.DataFrame({"scope": data["scope"][keep], "at": stop[keep].astype("int64"), "delta": -1}),
         ]
     )
-    events = events.groupby(["scope", "at"], sort=True)["delta"].sum().reset_index()
-    events["customers"] = events.groupby("scope")["delta"].cumsum()
-    wanted = pd.DataFrame({"end": sorted(set(ends))})
-    rows = []
-    for scope, group in events.groupby("scope", sort=False):
-        positions = np.searchsorted(group["at"].to_numpy(), wanted["end"].to_numpy(), side="right") - 1
-        counts = np.where(positions >= 0, group["customers"].to_numpy()[np.maximum(positions, 0)], 0)
-        rows.append(pd.DataFrame({"scope": scope, "end": wanted["end"], "customers": counts}))
-    return pd.concat(rows, ignore_index=True)
+    scope_codes, scopes = pd.factorize(events["scope"])
+    at = events["at"].to_numpy(dtype="int64")
+    first, last = int(at.min()), int(at.max())
+    running = np.zeros((len(scopes), last - first + 1), dtype="int64")
+    np.add.at(running, (scope_codes, at - first), events["delta"].to_numpy(dtype="int64"))
+    running = running.cumsum(axis=1)
+    wanted = np.array(sorted(set(ends)), dtype="int64")
+    column = np.clip(wanted - first, 0, last - first)
+    counts = np.where(wanted >= first, running[:, column], 0)
+    return pd.DataFrame(
+        {
+            "scope": np.repeat(np.asarray(scopes, dtype=object), len(wanted)),
+            "end": np.tile(wanted, len(scopes)),
+            "customers": counts.reshape(-1),
+        }
+    )

@@ -14,9 +14,9 @@ import datetime
 import io
 import json
 import logging
-import math
 from collections.abc import Iterable, Iterator
 
+import pandas as pd
 from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
@@ -137,46 +137,50 @@ def kpi_recompute(
     return run
 
 
-def _clean(value) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return None if math.isnan(value) else value
-
-
-def _snapshot_rows(result: KpiResult, run: KpiRun, computed_at: datetime.datetime) -> Iterator[tuple]:
-    by_label = {p.label: p for p in result.periods}
-    table = result.table
-    for row in table.itertuples(index=False):
-        period = by_label[row.period]
-        yield (
-            row.scope, row.period, period.kind, period.start, period.end, row.kpi,
-            _clean(row.value), _clean(row.n), _clean(row.ci_low), _clean(row.ci_high),
-            _clean(row.target), _clean(row.attainment), bool(row.low_sample), bool(row.provisional),
-            row.extra if isinstance(row.extra, dict) else None, computed_at, run.pk,
-        )  # fmt: skip
-    funnel = result.funnel
-    stage_columns = [c for c in funnel.columns if c.endswith("_n")]
-    for record in funnel.to_dict("records"):
-        period = by_label[record["period"]]
-        counts = {c[:-2]: int(record[c]) for c in stage_columns}
-        yield (
-            record["scope"], record["period"], period.kind, period.start, period.end, "funnel",
-            None, float(counts.get("lead", 0)), None, None, None, None, False, False,
-            {"stages": counts}, computed_at, run.pk,
-        )  # fmt: skip
-
-
 SNAPSHOT_COLUMNS = [
     "scope", "period", "period_kind", "period_start", "period_end", "kpi", "value", "n", "ci_low", "ci_high",
     "target", "attainment", "low_sample", "provisional", "extra", "computed_at", "run_id",
 ]  # fmt: skip
+WRITE_CHUNK = 250_000  # rows per COPY chunk: bounds the memory of the text buffer
+
+
+def _snapshot_frames(result: KpiResult, run: KpiRun, computed_at: datetime.datetime) -> Iterator[pd.DataFrame]:
+    """The snapshot rows of ``result`` as DataFrames of SNAPSHOT_COLUMNS, chunk by chunk."""
+    periods = pd.DataFrame(
+        [(p.label, p.kind, p.start, p.end) for p in result.periods],
+        columns=["period", "period_kind", "period_start", "period_end"],
+    )
+    funnel = result.funnel if "scope" in result.funnel else pd.DataFrame(columns=["scope", "period"])
+    stage_columns = [c for c in funnel.columns if c.endswith("_n")]
+    funnel_rows = pd.DataFrame(
+        {
+            "scope": funnel["scope"],
+            "period": funnel["period"],
+            "kpi": "funnel",
+            "n": funnel["lead_n"].astype("float64") if "lead_n" in funnel else 0.0,
+            "low_sample": False,
+            "provisional": False,
+            "extra": [{"stages": {c[:-2]: int(v) for c, v in zip(stage_columns, values, strict=True)}}
+                      for values in funnel[stage_columns].itertuples(index=False)],
+        }
+    )  # fmt: skip
+    table = result.table
+    for source in (table, funnel_rows):
+        for start in range(0, len(source), WRITE_CHUNK):
+            chunk = source.iloc[start : start + WRITE_CHUNK].merge(periods, on="period", how="left")
+            chunk = chunk.assign(computed_at=computed_at, run_id=run.pk)
+            for column in SNAPSHOT_COLUMNS:
+                if column not in chunk:
+                    chunk[column] = None
+            chunk["extra"] = [json.dumps(e) if isinstance(e, dict) else None for e in chunk["extra"]]
+            yield chunk[SNAPSHOT_COLUMNS]
 
 
 def kpi_snapshots_replace(*, result: KpiResult, run: KpiRun, full: bool) -> int:
     """Replace the snapshots of ``result``'s periods (all snapshots when ``full``); return rows written.
 
-    Must run inside a transaction: the delete and the insert commit together.
+    Must run inside a transaction: the delete and the insert commit together,
+    so readers see the old set or the new one.
     """
     labels = [p.label for p in result.periods]
     if full:
@@ -184,52 +188,30 @@ def kpi_snapshots_replace(*, result: KpiResult, run: KpiRun, full: bool) -> int:
     else:
         for start in range(0, len(labels), 500):
             KpiSnapshot.objects.filter(period__in=labels[start : start + 500]).delete()
-    rows = _snapshot_rows(result, run, timezone.now())
-    if connection.vendor == "postgresql":
-        return _copy_rows(rows)
     written = 0
-    batch: list[KpiSnapshot] = []
-    for values in rows:
-        batch.append(KpiSnapshot(**dict(zip(SNAPSHOT_COLUMNS, values, strict=True))))
-        if len(batch) >= SNAPSHOT_BATCH:
-            KpiSnapshot.objects.bulk_create(batch)
-            written += len(batch)
-            batch = []
-    KpiSnapshot.objects.bulk_create(batch)
-    return written + len(batch)
-
-
-def _copy_rows(rows: Iterable[tuple]) -> int:
-    """Stream rows into the snapshot table with PostgreSQL COPY (the fastest bulk path)."""
-
-    def text(value) -> str:
-        if value is None:
-            return r"\N"
-        if isinstance(value, bool):
-            return "t" if value else "f"
-        if isinstance(value, dict):
-            value = json.dumps(value)
-        elif isinstance(value, float):
-            value = repr(value)
+    computed_at = timezone.now()
+    for chunk in _snapshot_frames(result, run, computed_at):
+        if connection.vendor == "postgresql":
+            _copy_frame(chunk)
         else:
-            value = str(value)
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-
-    written = 0
-    table = KpiSnapshot._meta.db_table
-    with connection.cursor() as cursor:
-        buffer = io.StringIO()
-        for values in rows:
-            buffer.write("\t".join(text(v) for v in values))
-            buffer.write("\n")
-            written += 1
-            if written % 50_000 == 0:
-                buffer.seek(0)
-                cursor.copy_expert(f"COPY {table} ({', '.join(SNAPSHOT_COLUMNS)}) FROM STDIN", buffer)
-                buffer = io.StringIO()
-        buffer.seek(0)
-        cursor.copy_expert(f"COPY {table} ({', '.join(SNAPSHOT_COLUMNS)}) FROM STDIN", buffer)
+            records = chunk.astype(object).where(chunk.notna(), None).to_dict("records")
+            for record in records:
+                record["extra"] = json.loads(record["extra"]) if record["extra"] else None
+            KpiSnapshot.objects.bulk_create([KpiSnapshot(**r) for r in records], batch_size=SNAPSHOT_BATCH)
+        written += len(chunk)
     return written
+
+
+def _copy_frame(frame: pd.DataFrame) -> None:
+    """Stream a frame into the snapshot table with PostgreSQL COPY (CSV: NULL is an unquoted empty field)."""
+    buffer = io.StringIO()
+    # Floats are written with repr precision, so PostgreSQL stores exactly the computed doubles.
+    frame.to_csv(buffer, header=False, index=False, na_rep="")
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {KpiSnapshot._meta.db_table} ({', '.join(SNAPSHOT_COLUMNS)}) FROM STDIN WITH (FORMAT csv)", buffer
+        )
 
 
 # --- requests after a change (debounced) ----------------------------------------------------------
