@@ -13,6 +13,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
@@ -85,6 +86,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
     return response
 
 
+@csrf_exempt  # it changes nothing; a CSRF refusal would be Django's HTML page
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Any URL under /api/ that names no endpoint: a JSON 404, never Django's HTML page."""
     message = f"No API endpoint at {request.path}. The endpoints are listed at /api/v1/docs (schema: /api/v1/schema)."

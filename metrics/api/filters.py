@@ -117,9 +117,12 @@ class ScopeField(forms.CharField):
             return value
         kind, _, ident = value.partition(":")
         if kind not in ("territory", "rep") or not ident:
-            raise forms.ValidationError(f"{value[:80]!r} is not territory:<code> or rep:<external_id>")
+            # Messages are %-formatted later: the value goes in as a parameter, never into the text.
+            raise forms.ValidationError(
+                "%(value)s is not territory:<code> or rep:<external_id>", params={"value": repr(value[:80])}
+            )
         if not user_can_see_scope(user=self.user, scope=value):
-            raise forms.ValidationError(f"no scope {value[:80]} among those you may see")
+            raise forms.ValidationError("no scope %(value)s among those you may see", params={"value": value[:80]})
         return value
 
 

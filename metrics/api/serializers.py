@@ -42,10 +42,26 @@ def scope_syntax_check(scope: str) -> str:
 
 # --- query parameters ------------------------------------------------------------------------------
 
+# Documented in the schema (so clients and the fuzzer know the shape); checked by the selectors,
+# whose messages say what exactly is wrong.
+SCOPE_PATTERN = r"^(company|territory:[-a-zA-Z0-9_]+|rep:\S+)$"
+PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"
+BOUND_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-\d{2})?|-Q[1-4])?$"
+
+
+def _pattern_field(pattern: str, **kwargs) -> serializers.CharField:
+    """A CharField whose schema carries ``pattern`` (the value itself is checked by the selectors)."""
+
+    @extend_schema_field({"type": "string", "pattern": pattern})
+    class PatternField(serializers.CharField):
+        pass
+
+    return PatternField(**kwargs)
+
 
 class KpiQuerySerializer(serializers.Serializer):
-    scope = serializers.CharField(max_length=200, help_text=SCOPE_HELP)
-    period = serializers.CharField(max_length=40, help_text=PERIOD_HELP)
+    scope = _pattern_field(SCOPE_PATTERN, max_length=200, help_text=SCOPE_HELP)
+    period = _pattern_field(PERIOD_PATTERN, max_length=40, help_text=PERIOD_HELP)
     kpi = serializers.CharField(
         max_length=2000,
         required=False,
@@ -54,8 +70,8 @@ class KpiQuerySerializer(serializers.Serializer):
 
 
 class FunnelQuerySerializer(serializers.Serializer):
-    scope = serializers.CharField(max_length=200, help_text=SCOPE_HELP)
-    period = serializers.CharField(max_length=40, help_text=PERIOD_HELP)
+    scope = _pattern_field(SCOPE_PATTERN, max_length=200, help_text=SCOPE_HELP)
+    period = _pattern_field(PERIOD_PATTERN, max_length=40, help_text=PERIOD_HELP)
 
 
 def _bound(text: str, name: str, *, end: bool) -> datetime.date:
@@ -80,10 +96,10 @@ class SeriesQuerySerializer(serializers.Serializer):
     def get_fields(self) -> dict:
         bound_help = "a period (YYYY-MM, YYYY-Qn, YYYY) or a day (YYYY-MM-DD)"
         return {
-            "scope": serializers.CharField(max_length=200, help_text=SCOPE_HELP),
-            "kpi": serializers.CharField(max_length=40, help_text="One KPI key."),
-            "from": serializers.CharField(max_length=40, help_text=f"Start of the series: {bound_help}."),
-            "to": serializers.CharField(max_length=40, help_text=f"End of the series: {bound_help}."),
+            "scope": _pattern_field(SCOPE_PATTERN, max_length=200, help_text=SCOPE_HELP),
+            "kpi": serializers.CharField(max_length=40, help_text=f"One KPI key: {', '.join(KPI_BY_KEY)}."),
+            "from": _pattern_field(BOUND_PATTERN, max_length=40, help_text=f"Start of the series: {bound_help}."),
+            "to": _pattern_field(BOUND_PATTERN, max_length=40, help_text=f"End of the series: {bound_help}."),
             "grain": serializers.ChoiceField(choices=GRAINS, default="month", help_text="Period kind of each point."),
         }
 
@@ -153,6 +169,14 @@ class TargetValueSerializer(serializers.Serializer):
 # --- rows out --------------------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-04"})
+class MonthField(serializers.DateField):
+    """A first-of-month date shown as YYYY-MM."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
 class TerritoryNodeSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
@@ -197,7 +221,7 @@ class DealSerializer(serializers.ModelSerializer):
 
 class TargetSerializer(serializers.ModelSerializer):
     scope = serializers.CharField(source="scope_key")
-    month = serializers.DateField(format="%Y-%m", help_text="YYYY-MM")
+    month = MonthField(help_text="YYYY-MM")
     distribution = serializers.CharField(source="distribution.name", allow_null=True, default=None)
 
     class Meta:
@@ -213,7 +237,7 @@ class TargetWriteResultSerializer(serializers.Serializer):
 
 
 class TargetChangeSerializer(serializers.ModelSerializer):
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthField()
     changed_by = serializers.CharField(source="changed_by.username", allow_null=True, default=None)
 
     class Meta:

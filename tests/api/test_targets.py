@@ -190,6 +190,11 @@ def test_target_list_per_role_and_filters(world, api):
     }
     hidden = api("manager").get("/api/v1/targets?scope=rep:r-uk")
     assert hidden.json()["error"]["fields"] == {"scope": ["no scope rep:r-uk among those you may see"]}
+    # A value with a % sign is named as it is (it once broke the message formatting: a 500).
+    percent = admin.get("/api/v1/targets", {"scope": "100%"})
+    assert percent.json()["error"]["fields"] == {"scope": ["'100%' is not territory:<code> or rep:<external_id>"]}
+    percent = api("manager").get("/api/v1/targets/changes", {"scope": "rep:%s%d"})
+    assert percent.json()["error"]["fields"] == {"scope": ["no scope rep:%s%d among those you may see"]}
 
 
 def test_change_log_lists_api_changes_within_scope(world, api):
