@@ -10,6 +10,7 @@ from pathlib import Path
 from django.db import DatabaseError
 from django.utils import timezone
 
+from metrics.services.recompute import kpi_recompute_request
 from sales.importers import generic, maven
 from sales.importers.core import ImportContext
 from sales.importers.issues import ImportResult, IssueLog
@@ -68,6 +69,8 @@ def crm_import(
             if not log.errors and not dry_run:
                 try:
                     ctx.write(user=user)
+                    # Recompute the KPIs of every month the import touched (queued after commit).
+                    kpi_recompute_request(months=result.affected_months, reason=f"{format} import")
                 except DatabaseError as exc:
                     # Everything was checked first, so this is a concurrent change or a bug:
                     # say so plainly; the transaction has rolled back.

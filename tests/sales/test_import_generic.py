@@ -391,3 +391,31 @@ def test_a_column_the_file_does_not_have_leaves_stored_values_alone(tmp_path):
         ("r1", "r1@example.com", None),
         ("r2", "r2@example.com", None),
     ]
+
+
+def test_a_successful_import_requests_a_recompute_of_the_months_it_touched(tmp_path, db):
+    """The KPIs of every month the import wrote are recomputed after it commits."""
+    import datetime
+
+    from metrics.models import KpiRecomputeRequest
+    from sales.importers.service import crm_import_path
+
+    (tmp_path / "territories.csv").write_text("code,name,parent_code,manager_emails\nuk,United Kingdom,,\n")
+    (tmp_path / "reps.csv").write_text("external_id,name\nr1,Rep One\n")
+    (tmp_path / "deals.csv").write_text(
+        "external_id,owner_external_id,stage,amount,territory_code,created_on,closed_on\n"
+        "d1,r1,won,100,uk,2025-03-04,2025-05-06\n"
+    )
+    result = crm_import_path(path=tmp_path, format="generic")
+    assert result.errors == []
+    assert list(KpiRecomputeRequest.objects.values_list("month", "reason")) == [
+        (datetime.date(2025, 3, 1), "generic import")
+    ]
+    assert crm_import_path(path=tmp_path, format="generic", dry_run=True).errors == []
+    assert KpiRecomputeRequest.objects.count() == 1  # a dry run asks for nothing
+    (tmp_path / "deals.csv").write_text(
+        "external_id,owner_external_id,stage,amount,territory_code,created_on,closed_on\n"
+        "d2,r9,won,100,uk,2024-01-04,2024-01-06\n"
+    )
+    assert crm_import_path(path=tmp_path, format="generic").errors != []
+    assert KpiRecomputeRequest.objects.count() == 1  # neither does a failed import
