@@ -6,13 +6,19 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
 from tests.api.conftest import AS_OF, world_build
 from tests.metrics.test_recompute_worker import worker  # noqa: F401  (the worker process fixture)
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.celery,
+    # The worker is another process: it needs a database server to share (SQLite's test database is in memory).
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL shared with the worker"),
+]
 
 
 def test_the_worker_carries_out_the_queued_run(worker):  # noqa: F811
