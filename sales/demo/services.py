@@ -197,6 +197,13 @@ def _targets_write(entries: Iterable, *, bulk: bool) -> None:
     # Target per month and one TargetChange from nothing to the value.
     targets: list[Target] = []
     changes: list[TargetChange] = []
+
+    def flush() -> None:
+        Target.objects.bulk_create(targets)
+        TargetChange.objects.bulk_create(changes)  # after, so each change has its target's id
+        targets.clear()
+        changes.clear()
+
     for entry in entries:
         for month, value in sorted(target_months(entry).items()):
             target = Target(
@@ -220,8 +227,9 @@ def _targets_write(entries: Iterable, *, bulk: bool) -> None:
                     note=entry.note,
                 )
             )
-    Target.objects.bulk_create(targets, batch_size=BATCH_SIZE)
-    TargetChange.objects.bulk_create(changes, batch_size=BATCH_SIZE)
+        if len(targets) >= BATCH_SIZE:
+            flush()
+    flush()
 
 
 def _expenses_create(*, seed: int, reps: list[RepPlan], territories: dict[str, Territory]) -> int:
