@@ -53,7 +53,7 @@ from metrics.selectors import (
     kpi_report_snapshot,
     kpi_series_report,
 )
-from metrics.services.api_runs import crm_import_run, kpi_run_queue
+from metrics.services.api_runs import kpi_run_queue
 from metrics.services.targets import (
     TargetInputError,
     TargetScope,
@@ -62,6 +62,7 @@ from metrics.services.targets import (
     targets_delete,
     targets_set,
 )
+from sales.importers import crm_import_uploads
 from territories.models import Territory, TerritoryAssignment
 
 _BIGINT = 2**63 - 1
@@ -93,8 +94,11 @@ class ApiView(GenericAPIView):
     def get_object(self):
         field = self.lookup_url_kwarg or self.lookup_field
         value = self.kwargs[field]
+        # An id beyond the database's integers, or text with a NUL byte, names nothing; the database
+        # would refuse the query itself.
+        out_of_range = isinstance(value, int) and not 0 < value <= _BIGINT
         found = None
-        if not (isinstance(value, int) and not 0 < value <= _BIGINT) and "\x00" not in str(value):
+        if not out_of_range and "\x00" not in str(value):
             found = self.get_queryset().filter(**{self.lookup_field: value}).first()
         if found is None:
             raise NotFound(f"No {self.lookup_noun} {str(value)[:100]!r} among those you may see.")
@@ -452,7 +456,10 @@ class ImportListView(ApiView):
     )
     def post(self, request):
         data = self.body(s.ImportUploadSerializer)
-        result = crm_import_run(uploads=data["file"], format=data["format"], dry_run=data["dry_run"], user=request.user)
+        # The importer itself asks for the KPIs of the months a written import touched.
+        result = crm_import_uploads(
+            uploads=data["file"], format=data["format"], dry_run=data["dry_run"], user=request.user
+        )
         run = self.get_queryset().get(pk=result.run_id)
         body = s.ImportRunSerializer(run, context={"errors": result.errors, "warnings": result.warnings}).data
         headers = {"Location": reverse("api:import", args=[run.pk])}

@@ -1,24 +1,20 @@
-"""Runs started through the API: a queued KPI recompute, a CRM import.
+"""KPI recomputes asked for through the API.
 
-A recompute asked for through the API is recorded first as a *queued* run, so
-the caller gets its id at once and can poll it; the Celery task then carries
-out that very row (``kpi_recompute(run_id=...)``).
+Such a recompute is recorded first as a *queued* run, so the caller gets its
+id at once and can poll it; the Celery task then carries out that very row
+(``kpi_recompute(run_id=...)``).
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
 
 from metrics.engine import as_of_date
 from metrics.models import KpiRun
-from metrics.services.recompute import kpi_recompute_request
-from sales.importers import crm_import_uploads
-from sales.importers.issues import ImportResult
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +57,3 @@ def _run_send(*, run_id: int, since: datetime.date | None, reason: str) -> None:
         KpiRun.objects.filter(pk=run_id, status=KpiRun.Status.QUEUED).update(
             status=KpiRun.Status.FAILED, finished_at=timezone.now(), error=f"not started: {type(exc).__name__}: {exc}"
         )
-
-
-def crm_import_run(*, uploads: Iterable, format: str, dry_run: bool = False, user=None) -> ImportResult:
-    """Import uploaded CSV files or zip archives; when written, ask for the KPIs of the months touched."""
-    result = crm_import_uploads(uploads=uploads, format=format, dry_run=dry_run, user=user)
-    if result.written and result.affected_months:
-        kpi_recompute_request(months=result.affected_months, reason=f"CRM import {result.run_id} through the API")
-    return result
