@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from metrics.models import Target, TargetChange
 from tests.factories import DistributionFactory, UserFactory
@@ -206,3 +208,13 @@ def test_change_log_lists_api_changes_within_scope(world, api):
     assert api("other_rep").get("/api/v1/targets/changes").json()["count"] == 1  # their own calls target
     assert api("rep").get("/api/v1/targets/changes").json()["count"] == 1  # r-linked's January target
     assert api("manager").get("/api/v1/targets/changes?scope=territory:na").json()["count"] == 3
+
+
+@pytest.mark.parametrize("url", ["/api/v1/targets", "/api/v1/targets/changes"])
+def test_target_lists_do_not_query_per_row(world, api, url):
+    client = api("manager")
+    with CaptureQueriesContext(connection) as one_row:
+        assert len(client.get(f"{url}?page_size=1").json()["results"]) == 1
+    with CaptureQueriesContext(connection) as all_rows:
+        assert len(client.get(url).json()["results"]) == 4  # na's quarter and r-linked's January
+    assert len(one_row) == len(all_rows)
