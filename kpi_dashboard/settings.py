@@ -249,3 +249,59 @@ FOLLOW_UP_DAYS = env.int("FOLLOW_UP_DAYS", default=7)
 KPI_RECOMPUTE_HOUR_UTC = env.int("KPI_RECOMPUTE_HOUR_UTC", default=2)
 # Changes within this many seconds share one recompute run.
 KPI_RECOMPUTE_DEBOUNCE_SECONDS = env.int("KPI_RECOMPUTE_DEBOUNCE_SECONDS", default=60)
+
+# --- Hardening: login throttling, Content-Security-Policy, audit log, 503 during a database outage ---------
+# Kept together so the security posture reads in one place. The cookie and HSTS flags are above.
+INSTALLED_APPS += [
+    "axes",  # django-axes: failed logins per username and address, lock-out after AXES_FAILURE_LIMIT
+    "kpi_dashboard",  # the audit log (kpi_dashboard/models.py): it spans every app, so it lives in the project app
+]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE += [
+    "kpi_dashboard.middleware.ApiDocsStylePolicyMiddleware",
+    # A view that hits a lost database answers a plain 503 page instead of a 500 traceback page.
+    "kpi_dashboard.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a lock-out raised during login into the lock-out response.
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "kpi_dashboard.auth_backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# Lock the pair: one user guessing from one address; a typo elsewhere does not lock the real user out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # one INFO line per login is noise
+# In production the site sits behind one proxy (SECURE_PROXY_SSL_HEADER): the client address is the
+# one that proxy appended to X-Forwarded-For, not an entry the client could have written itself.
+if not DEBUG:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=1)
+
+# Only this site's own files may run as script or be loaded as style, font, image or XHR:
+# Plotly is served from static/vendor/plotly, the admin's scripts are static files, nothing is inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # The two API docs pages each carry one fixed <style> block: allowed by their hashes, nothing else inline.
+        "style-src": [
+            "'self'",
+            "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='",  # drf-spectacular swagger_ui.html
+            "'sha256-wcUmIhEMXGzIzVf4I6oJZcVSc+RuUXvqxPU+FLQyzZc='",  # metrics/templates/api/redoc.html
+        ],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],  # ReDoc (API docs) runs its search in a blob worker
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
