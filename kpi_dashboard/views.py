@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -43,7 +43,9 @@ from metrics.selectors import (
     kpi_freshness,
     kpi_funnel,
     kpi_leaderboard,
+    kpi_leaderboard_win_rates,
     kpi_periods_available,
+    kpi_rep_rank,
     kpi_series_many,
     kpi_snapshots_for_scopes,
 )
@@ -212,16 +214,50 @@ def freshness_banner(freshness: Freshness) -> str:
     return ""
 
 
-def scope_choices(*, user) -> list[tuple[str, str, int]]:
-    """(code, name, depth) of every territory the user may open, in tree order."""
-    return list(territories_visible_to(user=user).order_by("path").values_list("code", "name", "depth"))
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: their role and the territories they may open, asked of the access module once a request."""
+
+    role: Role
+    territories: list  # Territory rows in tree order (none for reps)
+
+    def territory_or_404(self, code: str):
+        """The visible territory ``code``, else ``Http404`` (unknown and hidden look the same)."""
+        for territory in self.territories:
+            if territory.code == code:
+                return territory
+        raise Http404("No such territory.")
+
+    def children(self, territory=None) -> list:
+        """Visible territories directly below ``territory`` (the top-level ones for None), by code."""
+        if territory is None:
+            found = [t for t in self.territories if t.depth == 1]
+        else:
+            found = [t for t in self.territories
+                     if t.depth == territory.depth + 1 and t.path.startswith(territory.path)]  # fmt: skip
+        return sorted(found, key=lambda t: t.code)
+
+
+def viewer_of(request: HttpRequest) -> Viewer:
+    """The request's ``Viewer``, worked out on first use."""
+    viewer = getattr(request, "_kpi_viewer", None)
+    if viewer is None:
+        role = user_role(request.user)
+        territories = (
+            list(territories_visible_to(user=request.user).order_by("path").only("code", "name", "path", "depth"))
+            if role in (Role.ADMIN, Role.MANAGER)
+            else []
+        )
+        viewer = request._kpi_viewer = Viewer(role=role, territories=territories)
+    return viewer
 
 
 def page_context(request: HttpRequest, *, scope: PageScope, period: Period) -> dict:
     """What every dashboard page shows around its numbers: freshness, pickers, the period."""
     freshness = kpi_freshness()
     as_of = freshness.as_of or as_of_date()
-    role = user_role(request.user)
+    viewer = viewer_of(request)
+    role = viewer.role
     return {
         "scope": scope,
         "period": period,
@@ -229,7 +265,7 @@ def page_context(request: HttpRequest, *, scope: PageScope, period: Period) -> d
         "freshness": freshness,
         "freshness_banner": freshness_banner(freshness),
         "picker": period_picker(scope=scope.key, period=period, as_of=as_of),
-        "scope_choices": scope_choices(user=request.user) if role in (Role.ADMIN, Role.MANAGER) else [],
+        "scope_choices": [(t.code, t.name, t.depth) for t in viewer.territories],
         "is_admin": role is Role.ADMIN,
         "currency": settings.KPI_CURRENCY,
         "in_progress": period.start <= as_of < period.end,
@@ -368,8 +404,14 @@ class SnapshotReader:
     def for_scopes(self, *, scopes: list[str], period: Period, kpis: list[str]) -> dict[str, dict]:
         return kpi_snapshots_for_scopes(scopes=scopes, period=period.label, kpis=kpis)
 
-    def leaderboard(self, *, members: list, period: Period):
-        return kpi_leaderboard(members=members, period=period.label)
+    def leaderboard(self, *, members: list, period: Period, win_rates: bool = True):
+        return kpi_leaderboard(members=members, period=period.label, win_rates=win_rates)
+
+    def win_rates(self, *, rows: list, period: Period) -> list:
+        return kpi_leaderboard_win_rates(rows=rows, period=period.label)
+
+    def rank(self, *, rep_id: int, period: Period, as_of: datetime.date):
+        return kpi_rep_rank(rep_id=rep_id, period=period, as_of=as_of)
 
 
 SNAPSHOTS = SnapshotReader()

@@ -16,10 +16,13 @@ points), so cards, tables and charts say the same thing the same way.
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from django.utils.html import format_html, format_html_join
 
 from metrics.registry import Unit
 
@@ -59,6 +62,17 @@ class SnapshotLike(Protocol):
 class ChartTable:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+
+    def as_html(self) -> str:
+        """The table as escaped HTML, first cell of each row a row header (built here: a template loop over
+        hundreds of cells costs more than the rest of the page)."""
+        head = format_html_join("", '<th scope="col">{}</th>', ((c,) for c in self.columns))
+        body = format_html_join(
+            "",
+            '<tr><th scope="row">{}</th>{}</tr>',
+            ((row[0], format_html_join("", "<td>{}</td>", ((cell,) for cell in row[1:]))) for row in self.rows),
+        )
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
 
 
 @dataclass(frozen=True)
@@ -126,6 +140,7 @@ def interval_format(low, high, unit: str, currency: str = "USD") -> str:
     return f"{value_format(low, unit, currency)} – {value_format(high, unit, currency)}"
 
 
+@functools.lru_cache(maxsize=512)
 def month_label(day: datetime.date) -> str:
     return f"{day:%b %Y}"
 

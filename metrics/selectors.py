@@ -367,30 +367,36 @@ class Leaderboard:
     ranked: int
 
 
-LEADERBOARD_KPIS = ("revenue", "deals_won", "win_rate")
+LEADERBOARD_KPIS = ("revenue", "win_rate")
 
 
-def kpi_leaderboard(*, members: list[RepMember], period: str) -> Leaderboard:
+def kpi_leaderboard(*, members: list[RepMember], period: str, rows=None, win_rates: bool = True) -> Leaderboard:
     """Rank ``members`` by revenue attainment in ``period`` (one query); low-sample and target-less reps unranked.
 
     Ties are broken by revenue, then by external id, so a ranking never depends
-    on the order rows come back in.
+    on the order rows come back in. Deals won are the revenue's n. Without
+    ``win_rates`` only the revenue rows are read (a big territory's dashboard
+    ranks thousands of reps but shows ten: ``kpi_leaderboard_win_rates`` adds
+    theirs). ``rows`` — (scope, kpi, value, n, target, attainment, low_sample)
+    tuples — replace the snapshots when given (a live computation).
     """
     values: dict[str, dict[str, tuple]] = {}
     if members:
-        rows = KpiSnapshot.objects.filter(
-            scope__in=[m.scope for m in members], period=period, kpi__in=LEADERBOARD_KPIS
-        ).values_list("scope", "kpi", "value", "n", "target", "attainment", "low_sample")
+        if rows is None:
+            kpis = LEADERBOARD_KPIS if win_rates else ("revenue",)
+            rows = KpiSnapshot.objects.filter(
+                scope__in=[m.scope for m in members], period=period, kpi__in=kpis
+            ).values_list("scope", "kpi", "value", "n", "target", "attainment", "low_sample")
         for scope, kpi, *rest in rows:
-            values.setdefault(scope, {})[kpi] = tuple(rest)
+            if kpi in LEADERBOARD_KPIS and (win_rates or kpi == "revenue"):
+                values.setdefault(scope, {})[kpi] = tuple(rest)
     ranked, unranked = [], []
     empty = (None, None, None, None, False)
     for member in members:
         found = values.get(member.scope, {})
-        revenue = found.get("revenue", empty)
+        value, n, target, attainment, low_sample = found.get("revenue", empty)
         win_rate = found.get("win_rate", empty)
-        value, n, target, attainment, low_sample = revenue
-        if member.scope not in values:
+        if "revenue" not in found:
             reason = "no data"
         elif attainment is None:
             reason = "no revenue target" if target is None else "target of zero"
@@ -399,15 +405,27 @@ def kpi_leaderboard(*, members: list[RepMember], period: str) -> Leaderboard:
         else:
             reason = ""
         row = {
-            "member": member, "revenue": value, "target": target, "attainment": attainment,
-            "deals_won": found.get("deals_won", empty)[0], "win_rate": win_rate[0], "win_rate_n": win_rate[1],
-            "low_sample": bool(low_sample), "unranked": reason,
+            "member": member, "revenue": value, "target": target, "attainment": attainment, "deals_won": n,
+            "win_rate": win_rate[0], "win_rate_n": win_rate[1], "low_sample": bool(low_sample), "unranked": reason,
         }  # fmt: skip
         (unranked if reason else ranked).append(row)
     ranked.sort(key=lambda r: (-r["attainment"], -(r["revenue"] or 0.0), r["member"].external_id))
-    rows = [LeaderboardRow(rank=i, **r) for i, r in enumerate(ranked, start=1)]
-    rows += [LeaderboardRow(rank=None, **r) for r in unranked]
-    return Leaderboard(rows=rows, ranked=len(ranked))
+    board = [LeaderboardRow(rank=i, **r) for i, r in enumerate(ranked, start=1)]
+    board += [LeaderboardRow(rank=None, **r) for r in unranked]
+    return Leaderboard(rows=board, ranked=len(ranked))
+
+
+def kpi_leaderboard_win_rates(*, rows: list[LeaderboardRow], period: str) -> list[LeaderboardRow]:
+    """``rows`` with their win rates (and its n) read in one query."""
+    from dataclasses import replace
+
+    found = dict.fromkeys((r.member.scope for r in rows), (None, None))
+    if rows:
+        for scope, value, n in KpiSnapshot.objects.filter(
+            scope__in=list(found), period=period, kpi="win_rate"
+        ).values_list("scope", "value", "n"):
+            found[scope] = (value, n)
+    return [replace(r, win_rate=found[r.member.scope][0], win_rate_n=found[r.member.scope][1]) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -433,7 +451,7 @@ def kpi_rep_rank(*, rep_id: int, period: Period, as_of: datetime.date) -> RepRan
         return RepRank(None, None, 0, 0, "not assigned to a territory in this period")
     territory = Territory.objects.only("path", "name").get(code=own[0].territory_code)
     members = reps_in_territory(territory_path=territory.path, period=period, as_of=as_of)
-    board = kpi_leaderboard(members=members, period=period.label)
+    board = kpi_leaderboard(members=members, period=period.label, win_rates=False)
     mine = next(row for row in board.rows if row.member.rep_id == rep_id)
     return RepRank(territory.name, mine.rank, board.ranked, len(members), mine.unranked)
 

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from kpi_dashboard.access import Role, own_rep_or_404, rep_visible_or_404, user_role
+from kpi_dashboard.access import Role, own_rep_or_404, rep_visible_or_404
 from kpi_dashboard.csv_export import csv_response
 from kpi_dashboard.views import (
     CARDS_CSV_HEADER,
@@ -26,9 +26,10 @@ from kpi_dashboard.views import (
     monthly_charts,
     page_context,
     page_period,
+    viewer_of,
 )
 from metrics.engine import as_of_date
-from metrics.selectors import kpi_freshness, kpi_rep_rank
+from metrics.selectors import kpi_freshness
 from reps.models import SalesRep
 
 
@@ -51,11 +52,11 @@ def scorecard_render(
         cards=card_views(cards=cards, scope=scope, period=period, currency=currency),
         comparisons=comparison_labels(period=period, cards=cards, in_progress=context["in_progress"]),
         charts=monthly_charts(reader=reader, scope=scope, period=period, as_of=as_of, currency=currency),
-        rank=kpi_rep_rank(rep_id=rep.pk, period=period, as_of=as_of) if cards else None,
+        rank=reader.rank(rep_id=rep.pk, period=period, as_of=as_of) if cards else None,
         no_target=bool(cards) and (revenue is None or revenue.target is None),
         has_snapshots=context["freshness"].computed_at is not None,
         # Reps do not see territory pages; managers and admins get a way back.
-        can_see_territories=user_role(request.user) in (Role.ADMIN, Role.MANAGER),
+        can_see_territories=viewer_of(request).role in (Role.ADMIN, Role.MANAGER),
     )
     return render(request, "dashboards/scorecard.html", context)
 

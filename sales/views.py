@@ -24,8 +24,6 @@ from kpi_dashboard.access import (
     company_visible_or_404,
     deals_visible_to,
     rep_visible_or_404,
-    territory_visible_or_404,
-    user_role,
 )
 from kpi_dashboard.csv_export import csv_response
 from kpi_dashboard.views import (
@@ -36,6 +34,7 @@ from kpi_dashboard.views import (
     answers_bad_input,
     page_context,
     page_period,
+    viewer_of,
     with_period,
 )
 from metrics import charts
@@ -130,7 +129,7 @@ def drill_deals(*, user, scope: PageScope, kpi: str, period: Period, as_of: date
 
 def _scope(request: HttpRequest, *, code: str | None = None, pk: int | None = None) -> PageScope:
     if code is not None:
-        territory = territory_visible_or_404(user=request.user, code=code)
+        territory = viewer_of(request).territory_or_404(code)
         return PageScope(key=territory.scope_key, kind="territory", name=territory.name, territory=territory)
     if pk is not None:
         rep = rep_visible_or_404(user=request.user, rep_id=pk)
@@ -199,7 +198,7 @@ def drill_page(request: HttpRequest, scope: PageScope, kpi: str) -> HttpResponse
         columns=columns,
         sort=sort,
         # A manager sees a rep's deals only where they were stored in the manager's territories.
-        restricted=user_role(request.user) is Role.MANAGER and scope.kind == "rep",
+        restricted=viewer_of(request).role is Role.MANAGER and scope.kind == "rep",
         csv_url=with_period(scope.url("drill_csv", kpi=kpi), period, sort=sort),
         back_url=with_period(scope.url("dashboard"), period),
     )

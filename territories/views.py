@@ -19,10 +19,6 @@ from django.views.decorators.http import require_GET
 from kpi_dashboard.access import (
     Role,
     company_visible_or_404,
-    reps_visible_to,
-    territories_visible_to,
-    territory_visible_or_404,
-    user_role,
 )
 from kpi_dashboard.csv_export import csv_response
 from kpi_dashboard.views import (
@@ -38,6 +34,7 @@ from kpi_dashboard.views import (
     monthly_charts,
     page_context,
     page_period,
+    viewer_of,
     with_period,
 )
 from metrics import charts
@@ -108,21 +105,22 @@ def _scope_for(request: HttpRequest, code: str | None) -> PageScope:
     if code is None:
         company_visible_or_404(user=request.user)
         return company_scope()
-    return territory_scope(territory_visible_or_404(user=request.user, code=code))
+    return territory_scope(viewer_of(request).territory_or_404(code))
 
 
 def _children(request: HttpRequest, scope: PageScope) -> list[Territory]:
     """The territories directly below the scope (the top-level ones for the company), as the user sees them."""
-    visible = territories_visible_to(user=request.user)
-    if scope.kind == "company":
-        return list(visible.filter(depth=1).order_by("code"))
-    node = scope.territory
-    return list(visible.filter(path__startswith=node.path, depth=node.depth + 1).order_by("code").only("code", "name"))
+    return viewer_of(request).children(None if scope.kind == "company" else scope.territory)
 
 
-def _members(request: HttpRequest, scope: PageScope, period, as_of):
+def _members(scope: PageScope, period, as_of):
+    """The reps of the scope's territory subtree for the period.
+
+    No further filter by what the user may see: the scope itself went through
+    the access module, and a rep assigned inside a visible subtree is visible.
+    """
     path = None if scope.kind == "company" else scope.territory.path
-    return reps_in_territory(territory_path=path, period=period, as_of=as_of, reps=reps_visible_to(user=request.user))
+    return reps_in_territory(territory_path=path, period=period, as_of=as_of)
 
 
 def dashboard_render(
@@ -149,14 +147,16 @@ def dashboard_render(
         3,
         charts.chart_subterritories(rows=comparison, currency=currency, period_label=period.label, parent=scope.name),
     )
-    board = reader.leaderboard(members=_members(request, scope, period, as_of), period=period)
+    # Rank everyone on revenue attainment, then read the win rates of the ten shown only.
+    board = reader.leaderboard(members=_members(scope, period, as_of), period=period, win_rates=False)
+    top = reader.win_rates(rows=board.rows[:LEADERBOARD_TOP], period=period)
     by_key = {c.key: c for c in cards}
     context.update(
         cards=card_views(cards=cards, scope=scope, period=period, currency=currency),
         comparisons=comparison_labels(period=period, cards=cards, in_progress=context["in_progress"]),
         charts=page_charts,
         children=children,
-        leaderboard=board_rows(board.rows[:LEADERBOARD_TOP], currency=currency, period=period),
+        leaderboard=board_rows(top, currency=currency, period=period),
         leaderboard_total=len(board.rows),
         leaderboard_ranked=board.ranked,
         reps_at_quota=reps_at_quota_text(by_key.get("reps_at_quota"), period),
@@ -219,7 +219,7 @@ def territory_picker(request: HttpRequest) -> HttpResponse:
             raise Http404("No such scope.")
         period = request.GET.get("period", "").strip()
         return redirect(f"{target}?{urlencode({'period': period})}" if period else target)
-    territories = list(territories_visible_to(user=request.user).order_by("path").only("code", "name", "depth"))
+    territories = viewer_of(request).territories
     if not territories:
         raise Http404("No territory to show.")
     managed = set(request.user.managed_territories.values_list("code", flat=True))
@@ -230,7 +230,7 @@ def territory_picker(request: HttpRequest) -> HttpResponse:
             "territories": territories,
             "managed": managed,
             "freshness": kpi_freshness(),
-            "is_admin": user_role(request.user) is Role.ADMIN,
+            "is_admin": viewer_of(request).role is Role.ADMIN,
         },
     )
 
@@ -240,7 +240,7 @@ def territory_picker(request: HttpRequest) -> HttpResponse:
 
 def _leaderboard(request: HttpRequest, scope: PageScope, period, as_of=None) -> Leaderboard:
     as_of = as_of or kpi_freshness().as_of or as_of_date()
-    return SNAPSHOTS.leaderboard(members=_members(request, scope, period, as_of), period=period)
+    return SNAPSHOTS.leaderboard(members=_members(scope, period, as_of), period=period)
 
 
 def _sorted(rows: list[LeaderboardRow], sort: str) -> list[LeaderboardRow]:
