@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Prefetch
 
+from kpi_dashboard.audit import AuditedAdmin, audit_record
 from metrics.admin_hooks import KpiRecomputeOnChange, assignment_months
 from metrics.services.recompute import kpi_recompute_request
 from reps.forms import AssignmentInlineFormSet, RepAssignmentForm
@@ -66,7 +67,7 @@ class TerritoryAssignmentInline(admin.TabularInline):
 
 
 @admin.register(SalesRep)
-class SalesRepAdmin(KpiRecomputeOnChange):
+class SalesRepAdmin(AuditedAdmin, KpiRecomputeOnChange):
     # Hiring and leaving dates move headcount, turnover and reps at quota.
     kpi_date_fields = ("hired_on", "left_on")
     list_display = ["name", "external_id", "email", "current_territory", "user", "hired_on", "left_on"]
@@ -95,6 +96,18 @@ class SalesRepAdmin(KpiRecomputeOnChange):
         for assignment in [*formset.new_objects, *(obj for obj, _ in formset.changed_objects)]:
             months |= assignment_months(assignment)
         kpi_recompute_request(months=months, reason=f"assignments of {form.instance} changed in the admin")
+        for assignment, action in [
+            *((a, "create") for a in formset.new_objects),
+            *((a, "update") for a, _ in formset.changed_objects),
+            *((a, "delete") for a in formset.deleted_objects),
+        ]:
+            audit_record(
+                actor=request.user,
+                action=action,
+                object_type="territoryassignment",
+                object_id=assignment.pk or "",
+                summary=f"assignment {assignment.rep} → {assignment.territory} from {assignment.start_date} {action}d",
+            )
 
     @admin.display(description="current territory")
     def current_territory(self, obj: SalesRep) -> str:

@@ -11,6 +11,7 @@ from django.http import HttpResponseBadRequest
 from django.utils import timezone
 from treebeard.admin import TreeAdmin
 
+from kpi_dashboard.audit import AuditedAdmin, audit_record
 from metrics.admin_hooks import KpiRecomputeOnChange, assignment_months
 from territories.forms import TerritoryAssignmentForm, TerritoryForm
 from territories.models import Territory, TerritoryAssignment
@@ -86,7 +87,7 @@ class AssignmentStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Territory)
-class TerritoryAdmin(TreeAdmin):
+class TerritoryAdmin(AuditedAdmin, TreeAdmin):
     form = TerritoryForm
     list_display = ["indented_name", "code", "parent_code", "depth", "manager_names"]
     search_fields = ["code", "name"]
@@ -148,11 +149,17 @@ class TerritoryAdmin(TreeAdmin):
             if message:
                 messages.error(request, message + " Nothing was moved.")
                 return HttpResponseBadRequest(message)
-        return super().move_node(request)
+        response = super().move_node(request)
+        if node is not None and target is not None and response.status_code < 400:
+            summary = f"territory {node} moved ({request.POST.get('relation', '')} of {target})"
+            audit_record(
+                actor=request.user, action="update", object_type="territory", object_id=node.pk, summary=summary
+            )
+        return response
 
 
 @admin.register(TerritoryAssignment)
-class TerritoryAssignmentAdmin(KpiRecomputeOnChange):
+class TerritoryAssignmentAdmin(AuditedAdmin, KpiRecomputeOnChange):
     form = TerritoryAssignmentForm
 
     def kpi_months(self, obj):

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from kpi_dashboard.audit import audit_record
 from metrics.engine import KpiResult, as_of_date, kpis_compute
 from metrics.models import KpiRecomputeRequest, KpiRun, KpiSnapshot
 from metrics.periods import Period, periods_between
@@ -119,6 +120,14 @@ def kpi_recompute(
                 reason=reason[:200],
                 requested_by=user if getattr(user, "is_authenticated", False) else None,
             )
+        audit_record(
+            actor=run.requested_by,
+            action="recompute",
+            object_type="kpi_run",
+            object_id=run.pk,
+            summary=f"KPI recompute {run.pk} ({run.kind}) started: {run.reason}",
+            detail={"since": since.isoformat() if since else None, "as_of": as_of.isoformat()},
+        )
         try:
             periods = periods_to_compute(as_of=as_of, since=since)
             result = kpis_compute(periods=periods, as_of=as_of)

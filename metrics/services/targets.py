@@ -15,6 +15,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 
+from kpi_dashboard.audit import audit_record
 from metrics.models import Distribution, Target, TargetChange
 from metrics.periods import Period, PeriodError, period_parse
 from metrics.registry import KPI_BY_KEY, KpiDefinition
@@ -246,8 +247,20 @@ def _write_months(
         )
     TargetChange.objects.bulk_create(changes)
     if changes:
+        audit_record(
+            actor=user,
+            action="delete" if note == "deleted" else "update",
+            object_type="target",
+            object_id=f"{scope.key} {kpi}",
+            summary=f"targets of {scope.key} {kpi}: {len(changes)} months {'deleted' if note == 'deleted' else 'set'}",
+            detail={"source": source, "months": {c.month.isoformat(): _json_value(c.new_value) for c in changes}},
+        )
         kpi_recompute_request(months=[c.month for c in changes], reason=f"target change ({scope.key} {kpi})")
     return TargetWriteResult(created, updated, unchanged, {m: v for m, v in values.items() if v is not None})
+
+
+def _json_value(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.db import DatabaseError
 from django.utils import timezone
 
+from kpi_dashboard.audit import audit_record
 from metrics.services.recompute import kpi_recompute_request
 from sales.importers import generic, maven
 from sales.importers.core import ImportContext
@@ -84,6 +85,15 @@ def crm_import(
     if result.errors:
         result.affected_months = set()
     result.run_id = _run_record(result, user=user, source=source, started_at=started_at).pk
+    outcome = "failed" if result.errors else ("dry run" if dry_run else "written")
+    audit_record(
+        actor=user,
+        action="import",
+        object_type="import",
+        object_id=result.run_id,
+        summary=f"{format} import ({source}) {outcome}: {', '.join(f.get('name', '') for f in result.files)}"[:300],
+        detail={"counts": result.counts_as_dict(), "errors": len(result.errors)},
+    )
     return result
 
 
