@@ -297,9 +297,10 @@ def kpis_compute(
         yoy[in_progress] = ratio(revenue - last_year_td, last_year_td)[in_progress]
 
     # --- targets, attainment, quota, team --------------------------------------------------------------
-    month_map = window_map[window_map["window"].isin(labels)]
-    if grain == "day":
-        month_map = month_map[month_map["bucket"].map(lambda d: d.day == 1)]
+    # A target covers the whole period, also while the period is in progress (pace compares against it).
+    month_map = pd.DataFrame(
+        [(p.label, m) for p in periods for m in p.months if m >= p.start], columns=["window", "bucket"]
+    )
     targets = targets_resolve(facts.targets, month_map, index)
     scope_order = list(dict.fromkeys(grid.get_level_values(0)))
     target_arrays: dict[str, np.ndarray] = {}

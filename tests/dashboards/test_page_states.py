@@ -127,11 +127,6 @@ def test_period_in_progress_shows_pace_and_compares_like_with_like(world, client
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the engine sums an in-progress period's target over the months up to the as-of date only (6,000 "
-    "here); spec/kpis.md: target(P) = the sum of all its months' targets, and pace = target x elapsed / days",
-)
 def test_in_progress_target_is_the_whole_periods_target(world, client, settings):
     as_of = datetime.date(2025, 11, 15)
     settings.KPI_AS_OF = as_of
