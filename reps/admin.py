@@ -10,8 +10,8 @@ from metrics.admin_hooks import KpiRecomputeOnChange, assignment_months
 from metrics.services.recompute import kpi_recompute_request
 from reps.forms import AssignmentInlineFormSet, RepAssignmentForm
 from reps.models import SalesRep
-from territories.admin import NBSP, admin_today, covering_day
-from territories.models import Territory, TerritoryAssignment
+from territories.admin import TerritorySubtreeFilter, admin_today, covering_day
+from territories.models import TerritoryAssignment
 
 
 class EmploymentFilter(admin.SimpleListFilter):
@@ -31,24 +31,12 @@ class EmploymentFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CurrentTerritoryFilter(admin.SimpleListFilter):
+class CurrentTerritoryFilter(TerritorySubtreeFilter):
     """Reps whose current assignment is in a territory or below it."""
 
     title = "current territory (and below)"
-    parameter_name = "territory"
 
-    def lookups(self, request, model_admin):
-        return [
-            (code, f"{NBSP * 3 * (depth - 1)}{name} ({code})")
-            for code, name, depth in Territory.objects.order_by("path").values_list("code", "name", "depth")
-        ]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        path = Territory.objects.filter(code=self.value()).values_list("path", flat=True).first()
-        if path is None:
-            return queryset.none()
+    def in_subtree(self, queryset, path: str):
         current_there = TerritoryAssignment.objects.filter(
             covering_day(admin_today()), rep=OuterRef("pk"), territory__path__startswith=path
         )

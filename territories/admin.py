@@ -64,6 +64,10 @@ class TerritorySubtreeFilter(admin.SimpleListFilter):
         path = Territory.objects.filter(code=self.value()).values_list("path", flat=True).first()
         if path is None:
             return queryset.none()
+        return self.in_subtree(queryset, path)
+
+    def in_subtree(self, queryset, path: str):
+        """Rows whose territory lies at or below ``path``."""
         return queryset.filter(**{f"{self.field_path}__path__startswith": path})
 
 
