@@ -46,6 +46,7 @@ from metrics.scopes import scope_index_build  # noqa: E402
 from metrics.selectors import (  # noqa: E402
     LEADERBOARD_KPIS,
     KpiCard,
+    LeaderboardTop,
     RepRank,
     _change,
     kpi_leaderboard,
@@ -135,6 +136,14 @@ class LiveReader(SnapshotReader):
         rates = {s.scope: (s.value, s.n) for s in found if s.kpi == "win_rate"}
         return [replace(r, win_rate=rates.get(r.member.scope, (None, None))[0],
                         win_rate_n=rates.get(r.member.scope, (None, None))[1]) for r in rows]  # fmt: skip
+
+    def territory_leaderboard(self, *, territory_path: str | None, period: Period, as_of: datetime.date):
+        members = reps_in_territory(territory_path=territory_path, period=period, as_of=as_of)
+        return self.leaderboard(members=members, period=period, win_rates=False)
+
+    def leaderboard_top(self, *, territory_path: str | None, period: Period, as_of: datetime.date, limit: int):
+        board = self.territory_leaderboard(territory_path=territory_path, period=period, as_of=as_of)
+        return LeaderboardTop(rows=board.rows[:limit], ranked=board.ranked, members=len(board.rows))
 
     def rank(self, *, rep_id: int, period: Period, as_of: datetime.date) -> RepRank:
         own = reps_in_territory(territory_path=None, period=period, as_of=as_of,

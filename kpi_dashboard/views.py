@@ -10,6 +10,7 @@ display, and the monthly charts.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import functools
 from dataclasses import dataclass
@@ -43,11 +44,13 @@ from metrics.selectors import (
     kpi_freshness,
     kpi_funnel,
     kpi_leaderboard,
+    kpi_leaderboard_top,
     kpi_leaderboard_win_rates,
     kpi_periods_available,
     kpi_rep_rank,
     kpi_series_many,
     kpi_snapshots_for_scopes,
+    kpi_territory_leaderboard,
 )
 
 # KPIs whose number can be opened as the list of deals or customers behind it.
@@ -269,7 +272,19 @@ def page_context(request: HttpRequest, *, scope: PageScope, period: Period) -> d
         "is_admin": role is Role.ADMIN,
         "currency": settings.KPI_CURRENCY,
         "in_progress": period.start <= as_of < period.end,
+        "fiscal_note": fiscal_note(),
     }
+
+
+def fiscal_note() -> str:
+    """How quarters and years are counted when the fiscal year does not start in January."""
+    start = settings.FISCAL_YEAR_START_MONTH
+    if start == 1:
+        return ""
+    return (
+        f"Fiscal years start on 1 {calendar.month_name[start]} and are named by the year they end in; "
+        "quarters count from there."
+    )
 
 
 # --- KPI cards ------------------------------------------------------------------------------------------
@@ -409,6 +424,12 @@ class SnapshotReader:
 
     def win_rates(self, *, rows: list, period: Period) -> list:
         return kpi_leaderboard_win_rates(rows=rows, period=period.label)
+
+    def territory_leaderboard(self, *, territory_path: str | None, period: Period, as_of: datetime.date):
+        return kpi_territory_leaderboard(territory_path=territory_path, period=period, as_of=as_of)
+
+    def leaderboard_top(self, *, territory_path: str | None, period: Period, as_of: datetime.date, limit: int):
+        return kpi_leaderboard_top(territory_path=territory_path, period=period, as_of=as_of, limit=limit)
 
     def rank(self, *, rep_id: int, period: Period, as_of: datetime.date):
         return kpi_rep_rank(rep_id=rep_id, period=period, as_of=as_of)

@@ -304,21 +304,21 @@ class RepMember:
     name: str
     territory_code: str
     territory_name: str
+    # The rep's revenue snapshot of a period as {value, n, target, attainment, low_sample}, when asked for.
+    revenue: dict | None = None
 
     @property
     def scope(self) -> str:
         return f"rep:{self.external_id}"
 
 
-def reps_in_territory(
-    *, territory_path: str | None, period: Period, as_of: datetime.date, reps=None
-) -> list[RepMember]:
-    """Reps who belong to a territory subtree (None: anywhere) for ``period``, one query.
+def _memberships(*, territory_path: str | None, period: Period, as_of: datetime.date, reps=None):
+    """The assignments that place reps in a territory subtree (None: anywhere) for ``period``, a queryset.
 
     The rule of ``reps_at_quota`` (spec/kpis.md): a rep belongs to the territory
     they were assigned to on the period's last day (the as-of date if earlier),
-    or on their own last day if they left during the period. ``reps`` (a
-    queryset, e.g. what the user may see) narrows the candidates.
+    or on their own last day if they left during the period. One assignment per
+    rep at most: assignments of a rep never overlap.
     """
     from django.db.models import Case, DateField, F, Q, Value, When
 
@@ -341,10 +341,53 @@ def reps_in_territory(
         assignments = assignments.filter(territory__path__startswith=territory_path)
     if reps is not None:
         assignments = assignments.filter(rep__in=reps.values("pk"))
-    rows = assignments.order_by("rep__name", "rep__external_id").values_list(
-        "rep_id", "rep__external_id", "rep__name", "territory__code", "territory__name"
-    )
+    return assignments
+
+
+def reps_in_territory(
+    *, territory_path: str | None, period: Period, as_of: datetime.date, reps=None, with_revenue: bool = False
+) -> list[RepMember]:
+    """Reps who belong to a territory subtree (None: anywhere) for ``period`` (see ``_memberships``), one query.
+
+    ``reps`` (a queryset, e.g. what the user may see) narrows the candidates.
+    ``with_revenue`` brings each rep's revenue snapshot of the period in the
+    same query (one index lookup per rep, no list of thousands of scope keys).
+    """
+    from django.db.models import CharField, JSONField, OuterRef, Subquery, Value
+    from django.db.models.functions import Concat, JSONObject
+
+    assignments = _memberships(territory_path=territory_path, period=period, as_of=as_of, reps=reps)
+    fields = ["rep_id", "rep__external_id", "rep__name", "territory__code", "territory__name"]
+    if with_revenue:
+        snapshot = KpiSnapshot.objects.filter(
+            scope=Concat(Value("rep:"), OuterRef("rep__external_id"), output_field=CharField()),
+            period=period.label,
+            kpi="revenue",
+        ).values(
+            row=JSONObject(value="value", n="n", target="target", attainment="attainment", low_sample="low_sample")
+        )[:1]
+        assignments = assignments.annotate(revenue=Subquery(snapshot, output_field=JSONField()))
+        fields.append("revenue")
+    rows = assignments.order_by("rep__name", "rep__external_id").values_list(*fields)
     return [RepMember(*row) for row in rows]
+
+
+def _member_revenue(*, territory_path: str | None, period: Period, as_of: datetime.date):
+    """The revenue snapshots of a subtree's reps for ``period``: a queryset the database joins itself."""
+    from django.db.models import CharField, F, Value
+    from django.db.models.functions import Concat
+
+    keys = _memberships(territory_path=territory_path, period=period, as_of=as_of).annotate(
+        key=Concat(Value("rep:"), F("rep__external_id"), output_field=CharField())
+    )
+    return KpiSnapshot.objects.filter(period=period.label, kpi="revenue", scope__in=keys.values("key"))
+
+
+# A rep is ranked when their revenue has a target (attainment) and enough won deals (not low sample).
+def _ranked_q():
+    from django.db.models import Q
+
+    return Q(low_sample=False, attainment__isnull=False)
 
 
 @dataclass(frozen=True)
@@ -428,6 +471,78 @@ def kpi_leaderboard_win_rates(*, rows: list[LeaderboardRow], period: str) -> lis
     return [replace(r, win_rate=found[r.member.scope][0], win_rate_n=found[r.member.scope][1]) for r in rows]
 
 
+def kpi_territory_leaderboard(*, territory_path: str | None, period: Period, as_of: datetime.date) -> Leaderboard:
+    """The reps of a territory subtree (None: everyone) ranked for ``period``, in one query, without win rates."""
+    members = reps_in_territory(territory_path=territory_path, period=period, as_of=as_of, with_revenue=True)
+    rows = [(m.scope, "revenue", *_json_revenue(m.revenue)) for m in members if m.revenue is not None]
+    return kpi_leaderboard(members=members, period=period.label, rows=rows, win_rates=False)
+
+
+@dataclass(frozen=True)
+class LeaderboardTop:
+    rows: list[LeaderboardRow]  # the best ranked reps, best first, without win rates
+    ranked: int  # reps with a rank
+    members: int  # reps in the territory for the period
+
+
+def kpi_leaderboard_top(
+    *, territory_path: str | None, period: Period, as_of: datetime.date, limit: int
+) -> LeaderboardTop:
+    """The ``limit`` best ranked reps of a subtree, and the counts, ranked by the database.
+
+    The same order as ``kpi_leaderboard`` (attainment, then revenue, then
+    external id); a dashboard shows ten of thousands of reps, so only those ten
+    rows leave the database.
+    """
+    from django.db.models import CharField, Count, F, Q, Value
+    from django.db.models.functions import Concat
+
+    from reps.models import SalesRep
+
+    revenue = _member_revenue(territory_path=territory_path, period=period, as_of=as_of)
+    best = list(
+        revenue.filter(_ranked_q())
+        .order_by(F("attainment").desc(), F("value").desc(nulls_last=True), "scope")
+        .values_list("scope", "value", "n", "target", "attainment", "low_sample")[:limit]
+    )
+    ranked = revenue.aggregate(ranked=Count("pk", filter=_ranked_q()))["ranked"]
+    members = _memberships(territory_path=territory_path, period=period, as_of=as_of)
+    count = members.count()
+    # Fewer ranked reps than places: the unranked ones follow by name, as in ``kpi_leaderboard``. One query
+    # reads the best reps' names and these candidates, whatever the data (a constant number of queries).
+    others = (
+        members.annotate(key=Concat(Value("rep:"), F("rep__external_id"), output_field=CharField()))
+        .exclude(key__in=revenue.filter(_ranked_q()).values("scope"))
+        .order_by("rep__name", "rep__external_id")
+    )
+    external_ids = [scope.partition(":")[2] for scope, *_ in best]
+    wanted = SalesRep.objects.filter(Q(external_id__in=external_ids) | Q(pk__in=others.values("rep_id")[:limit]))
+    found = reps_in_territory(territory_path=territory_path, period=period, as_of=as_of, reps=wanted,
+                              with_revenue=True)  # fmt: skip
+    by_id = {m.external_id: m for m in found}
+    rows = [
+        LeaderboardRow(member=by_id[scope.partition(":")[2]], revenue=value, target=target, attainment=attainment,
+                       deals_won=n, win_rate=None, win_rate_n=None, low_sample=low, rank=i, unranked="")
+        for i, (scope, value, n, target, attainment, low) in enumerate(best, start=1)
+    ]  # fmt: skip
+    fill = [m for m in found if m.external_id not in set(external_ids)][: max(0, limit - len(rows))]
+    board = kpi_leaderboard(
+        members=fill, period=period.label, win_rates=False,
+        rows=[(m.scope, "revenue", *_json_revenue(m.revenue)) for m in fill if m.revenue is not None],
+    )  # fmt: skip
+    return LeaderboardTop(rows=rows + board.rows, ranked=ranked, members=count)
+
+
+def _json_revenue(row: dict) -> tuple:
+    """(value, n, target, attainment, low_sample) of a revenue snapshot read as JSON (2500 → 2500.0)."""
+
+    def number(value):
+        return None if value is None else float(value)
+
+    return (number(row["value"]), number(row["n"]), number(row["target"]), number(row["attainment"]),
+            bool(row["low_sample"]))  # fmt: skip
+
+
 @dataclass(frozen=True)
 class RepRank:
     territory_name: str | None  # None: the rep was in no territory for the period
@@ -440,20 +555,46 @@ class RepRank:
 def kpi_rep_rank(*, rep_id: int, period: Period, as_of: datetime.date) -> RepRank:
     """Where a rep stands in their own territory for ``period``: rank and counts only, no one else's numbers.
 
-    Reads the other reps' snapshots to rank them, but returns nothing about
-    them beyond how many there are, so a rep may see it.
+    Counts the ranked reps ahead (the order of ``kpi_leaderboard``) in the
+    database; nothing about the others leaves it but how many there are, so a
+    rep may see it.
     """
+    from django.db.models import Count, Q
+
     from reps.models import SalesRep
     from territories.models import Territory
 
     own = reps_in_territory(territory_path=None, period=period, as_of=as_of, reps=SalesRep.objects.filter(pk=rep_id))
     if not own:
         return RepRank(None, None, 0, 0, "not assigned to a territory in this period")
-    territory = Territory.objects.only("path", "name").get(code=own[0].territory_code)
-    members = reps_in_territory(territory_path=territory.path, period=period, as_of=as_of)
-    board = kpi_leaderboard(members=members, period=period.label, win_rates=False)
-    mine = next(row for row in board.rows if row.member.rep_id == rep_id)
-    return RepRank(territory.name, mine.rank, board.ranked, len(members), mine.unranked)
+    me = own[0]
+    territory = Territory.objects.only("path", "name").get(code=me.territory_code)
+    revenue = _member_revenue(territory_path=territory.path, period=period, as_of=as_of)
+    members = _memberships(territory_path=territory.path, period=period, as_of=as_of).count()
+    mine = (
+        KpiSnapshot.objects.filter(scope=me.scope, period=period.label, kpi="revenue")
+        .values("value", "n", "target", "attainment", "low_sample")
+        .first()
+    )
+    if mine is None:
+        reason = "no data"
+    elif mine["attainment"] is None:
+        reason = "no revenue target" if mine["target"] is None else "target of zero"
+    elif mine["low_sample"]:
+        reason = f"low sample: {int(mine['n'] or 0)} won deals"
+    else:
+        reason = ""
+    if reason:
+        ranked = revenue.aggregate(ranked=Count("pk", filter=_ranked_q()))["ranked"]
+        return RepRank(territory.name, None, ranked, members, reason)
+    attainment, value = mine["attainment"], mine["value"] or 0.0
+    ahead = (
+        Q(attainment__gt=attainment)
+        | Q(attainment=attainment, value__gt=value)
+        | Q(attainment=attainment, value=value, scope__lt=me.scope)
+    )
+    counts = revenue.aggregate(ranked=Count("pk", filter=_ranked_q()), ahead=Count("pk", filter=_ranked_q() & ahead))
+    return RepRank(territory.name, counts["ahead"] + 1, counts["ranked"], members, "")
 
 
 # --- the API's series and funnel (same entry shape as kpi_report) ----------------------------------

@@ -40,7 +40,7 @@ from kpi_dashboard.views import (
 from metrics import charts
 from metrics.engine import as_of_date
 from metrics.registry import Unit
-from metrics.selectors import Leaderboard, LeaderboardRow, kpi_freshness, reps_in_territory
+from metrics.selectors import Leaderboard, LeaderboardRow, kpi_freshness
 from territories.models import Territory
 
 LEADERBOARD_TOP = 10
@@ -113,14 +113,13 @@ def _children(request: HttpRequest, scope: PageScope) -> list[Territory]:
     return viewer_of(request).children(None if scope.kind == "company" else scope.territory)
 
 
-def _members(scope: PageScope, period, as_of):
-    """The reps of the scope's territory subtree for the period.
+def _path(scope: PageScope) -> str | None:
+    """The subtree whose reps make the scope's leaderboard (None: the company, everyone).
 
     No further filter by what the user may see: the scope itself went through
     the access module, and a rep assigned inside a visible subtree is visible.
     """
-    path = None if scope.kind == "company" else scope.territory.path
-    return reps_in_territory(territory_path=path, period=period, as_of=as_of)
+    return None if scope.kind == "company" else scope.territory.path
 
 
 def dashboard_render(
@@ -147,9 +146,9 @@ def dashboard_render(
         3,
         charts.chart_subterritories(rows=comparison, currency=currency, period_label=period.label, parent=scope.name),
     )
-    # Rank everyone on revenue attainment, then read the win rates of the ten shown only.
-    board = reader.leaderboard(members=_members(scope, period, as_of), period=period, win_rates=False)
-    top = reader.win_rates(rows=board.rows[:LEADERBOARD_TOP], period=period)
+    # The database ranks everyone on revenue attainment; only the ten shown come back, with their win rates.
+    board = reader.leaderboard_top(territory_path=_path(scope), period=period, as_of=as_of, limit=LEADERBOARD_TOP)
+    top = reader.win_rates(rows=board.rows, period=period)
     by_key = {c.key: c for c in cards}
     context.update(
         cards=card_views(cards=cards, scope=scope, period=period, currency=currency),
@@ -157,7 +156,7 @@ def dashboard_render(
         charts=page_charts,
         children=children,
         leaderboard=board_rows(top, currency=currency, period=period),
-        leaderboard_total=len(board.rows),
+        leaderboard_total=board.members,
         leaderboard_ranked=board.ranked,
         reps_at_quota=reps_at_quota_text(by_key.get("reps_at_quota"), period),
         no_deals=_no_deals(by_key),
@@ -239,8 +238,9 @@ def territory_picker(request: HttpRequest) -> HttpResponse:
 
 
 def _leaderboard(request: HttpRequest, scope: PageScope, period, as_of=None) -> Leaderboard:
+    """Everyone ranked, without win rates (added for the rows that need them)."""
     as_of = as_of or kpi_freshness().as_of or as_of_date()
-    return SNAPSHOTS.leaderboard(members=_members(scope, period, as_of), period=period)
+    return SNAPSHOTS.territory_leaderboard(territory_path=_path(scope), period=period, as_of=as_of)
 
 
 def _sorted(rows: list[LeaderboardRow], sort: str) -> list[LeaderboardRow]:
@@ -256,11 +256,16 @@ def leaderboard_page(request: HttpRequest, scope: PageScope) -> HttpResponse:
     context = page_context(request, scope=scope, period=period)
     board = _leaderboard(request, scope, period, context["as_of"])
     sort = request.GET.get("sort", "rank").strip() or "rank"
-    rows = _sorted(board.rows, sort)
-    page = Paginator(rows, LEADERBOARD_PAGE).get_page(request.GET.get("page"))
+    rows = board.rows
+    if sort.lstrip("-") == "win_rate":  # sorting by it needs everyone's; otherwise the page's rows suffice
+        rows = SNAPSHOTS.win_rates(rows=rows, period=period)
+    page = Paginator(_sorted(rows, sort), LEADERBOARD_PAGE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    if sort.lstrip("-") != "win_rate":
+        shown = SNAPSHOTS.win_rates(rows=shown, period=period)
     context.update(
         page=page,
-        rows=board_rows(list(page.object_list), currency=context["currency"], period=period),
+        rows=board_rows(shown, currency=context["currency"], period=period),
         sort=sort,
         ranked=board.ranked,
         total=len(board.rows),
@@ -302,10 +307,11 @@ LEADERBOARD_CSV_HEADER = (
 def leaderboard_csv(request: HttpRequest, scope: PageScope) -> HttpResponse:
     period = page_period(request)
     board = _leaderboard(request, scope, period)
+    ranked = SNAPSHOTS.win_rates(rows=board.rows, period=period)
     rows = (
         (r.rank, r.member.external_id, r.member.name, r.member.territory_code, r.member.territory_name, period.label,
          r.revenue, r.target, r.attainment, r.deals_won, r.win_rate, r.win_rate_n, r.low_sample, r.unranked)
-        for r in board.rows
+        for r in ranked
     )  # fmt: skip
     name = scope.key.replace(":", "-")
     return csv_response(filename=f"leaderboard-{name}-{period.label}.csv", header=LEADERBOARD_CSV_HEADER, rows=rows)

@@ -136,3 +136,22 @@ def test_in_progress_target_is_the_whole_periods_target(world, client, settings)
     assert card(html, "revenue").startswith(
         "Revenue USD 2,500.00 n = 2 Target USD 10,000.00 · 25.0% Behind pace: USD 5,000.00 expected by now"
     )
+
+
+def test_fiscal_periods_when_the_year_starts_in_july(world, client, settings):
+    # FISCAL_YEAR_START_MONTH = 7: 2025-12-31 falls in fiscal 2026-Q2 (October to December 2025).
+    settings.FISCAL_YEAR_START_MONTH = 7
+    settings.KPI_MIN_SAMPLE = 1
+    kpi_recompute(as_of=datetime.date(2025, 12, 31))
+    html = login(client, world["manager_a"]).get("/territories/na-east/").content.decode()
+    assert text(html, "h1", "") == "NA East 2026-Q2"
+    assert "1 Oct 2025 – 31 Dec 2025" in html
+    assert text(html, "p", "class", "fiscal") == (
+        "Fiscal years start on 1 July and are named by the year they end in; quarters count from there."
+    )
+    assert card(html, "revenue").startswith(
+        "Revenue USD 6,500.00 n = 3 Target USD 10,000.00 · 65.0% +550.0% vs 2026-Q1"
+    )
+    html = client.get("/territories/na-east/?period=2026").content.decode()
+    # Fiscal 2026 so far: July to December 2025, Q3's 1,000 and Q4's 6,500.
+    assert card(html, "revenue").startswith("Revenue USD 7,500.00")
