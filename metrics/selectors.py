@@ -494,36 +494,36 @@ def kpi_leaderboard_top(
     external id); a dashboard shows ten of thousands of reps, so only those ten
     rows leave the database.
     """
-    from django.db.models import CharField, Count, F, Q, Value
-    from django.db.models.functions import Concat
+    from django.db.models import Count, F, Q, Window
 
     from reps.models import SalesRep
 
     revenue = _member_revenue(territory_path=territory_path, period=period, as_of=as_of)
+    # One pass over the members' revenue rows: the best ones, and (window) how many are ranked.
     best = list(
         revenue.filter(_ranked_q())
+        .annotate(ranked=Window(expression=Count("pk")))
         .order_by(F("attainment").desc(), F("value").desc(nulls_last=True), "scope")
-        .values_list("scope", "value", "n", "target", "attainment", "low_sample")[:limit]
+        .values_list("scope", "value", "n", "target", "attainment", "low_sample", "ranked")[:limit]
     )
-    ranked = revenue.aggregate(ranked=Count("pk", filter=_ranked_q()))["ranked"]
+    ranked = best[0][-1] if best else 0
     members = _memberships(territory_path=territory_path, period=period, as_of=as_of)
     count = members.count()
-    # Fewer ranked reps than places: the unranked ones follow by name, as in ``kpi_leaderboard``. One query
-    # reads the best reps' names and these candidates, whatever the data (a constant number of queries).
-    others = (
-        members.annotate(key=Concat(Value("rep:"), F("rep__external_id"), output_field=CharField()))
-        .exclude(key__in=revenue.filter(_ranked_q()).values("scope"))
-        .order_by("rep__name", "rep__external_id")
-    )
+    # Fewer ranked reps than places: the unranked ones follow by name, as in ``kpi_leaderboard``. Then every
+    # ranked rep is among ``best``, so the first members by name who are not are the unranked ones. One query
+    # reads the best reps' names and those candidates (always: the number of queries does not depend on data).
     external_ids = [scope.partition(":")[2] for scope, *_ in best]
-    wanted = SalesRep.objects.filter(Q(external_id__in=external_ids) | Q(pk__in=others.values("rep_id")[:limit]))
+    others = (
+        members.exclude(rep__external_id__in=external_ids).order_by("rep__name", "rep__external_id").values("rep_id")
+    )[:limit]
+    wanted = SalesRep.objects.filter(Q(external_id__in=external_ids) | Q(pk__in=others))
     found = reps_in_territory(territory_path=territory_path, period=period, as_of=as_of, reps=wanted,
                               with_revenue=True)  # fmt: skip
     by_id = {m.external_id: m for m in found}
     rows = [
         LeaderboardRow(member=by_id[scope.partition(":")[2]], revenue=value, target=target, attainment=attainment,
                        deals_won=n, win_rate=None, win_rate_n=None, low_sample=low, rank=i, unranked="")
-        for i, (scope, value, n, target, attainment, low) in enumerate(best, start=1)
+        for i, (scope, value, n, target, attainment, low, _) in enumerate(best, start=1)
     ]  # fmt: skip
     fill = [m for m in found if m.external_id not in set(external_ids)][: max(0, limit - len(rows))]
     board = kpi_leaderboard(
