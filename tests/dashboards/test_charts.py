@@ -135,3 +135,11 @@ def test_empty_charts_explain_instead_of_drawing():
         "activities": (None, "No activities were logged in these months."),
         "subterritories": (None, "Japan has no territories below it."),
     }
+
+
+def test_data_table_html_is_escaped():
+    table = charts.ChartTable(("Territory", "Revenue"), (("<b>East</b>", "1 & 2"),))
+    assert table.as_html() == (
+        '<table><thead><tr><th scope="col">Territory</th><th scope="col">Revenue</th></tr></thead><tbody>'
+        '<tr><th scope="row">&lt;b&gt;East&lt;/b&gt;</th><td>1 &amp; 2</td></tr></tbody></table>'
+    )
