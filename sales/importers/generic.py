@@ -183,35 +183,30 @@ class GenericReader:
                 upserter.add((external_id, label, email, hired_on, left_on))
 
     # --- assignments.csv --------------------------------------------------------------------
-    def _rep_ref(self, row: Row, column: str, *, required: bool) -> str | None:
-        value = row.key(column, max_length=100, required=required)
-        if value and not self.ctx.rep_known(value):
-            if self._unsure("reps.csv"):
-                row.ok = False  # reps.csv could not be read whole: that error is reported
+    def _reference(
+        self, row: Row, column: str, *, required: bool, max_length: int, known, source: str, what: str
+    ) -> str | None:
+        """Read a key cell that must name a row of ``source`` (already stored or in the files)."""
+        value = row.key(column, max_length=max_length, required=required)
+        if value and not known(value):
+            if self._unsure(source):
+                row.ok = False  # the source file could not be read whole: that error is reported
             else:
-                row.error(column, f"unknown rep {value!r}")
+                row.error(column, f"unknown {what} {value!r}")
             return None
         return value or None
+
+    def _rep_ref(self, row: Row, column: str, *, required: bool) -> str | None:
+        return self._reference(row, column, required=required, max_length=100, known=self.ctx.rep_known,
+                               source="reps.csv", what="rep")  # fmt: skip
 
     def _territory_ref(self, row: Row, column: str, *, required: bool) -> str | None:
-        value = row.key(column, max_length=64, required=required)
-        if value and not self.ctx.territory_known(value):
-            if self._unsure("territories.csv"):
-                row.ok = False  # territories.csv could not be read whole: that error is reported
-            else:
-                row.error(column, f"unknown territory {value!r}")
-            return None
-        return value or None
+        return self._reference(row, column, required=required, max_length=64, known=self.ctx.territory_known,
+                               source="territories.csv", what="territory")  # fmt: skip
 
     def _customer_ref(self, row: Row, column: str, *, required: bool) -> str | None:
-        value = row.key(column, max_length=200, required=required)
-        if value and not self.ctx.customer_known(value):
-            if self._unsure("customers.csv"):
-                row.ok = False  # customers.csv could not be read whole: that error is reported
-            else:
-                row.error(column, f"unknown customer {value!r}")
-            return None
-        return value or None
+        return self._reference(row, column, required=required, max_length=200, known=self.ctx.customer_known,
+                               source="customers.csv", what="customer")  # fmt: skip
 
     def _assignments(self, name, rows) -> None:
         ctx = self.ctx
