@@ -22,6 +22,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from kpi_dashboard.audit import audit_record
+from kpi_dashboard.locks import LockBusy, advisory_lock, consistent_reads
 from metrics.engine import KpiResult, as_of_date, kpis_compute
 from metrics.models import KpiRecomputeRequest, KpiRun, KpiSnapshot
 from metrics.periods import Period, periods_between
@@ -33,32 +34,13 @@ LOCK_KEY = 0x4B5049  # "KPI": one advisory lock id for every recompute
 SNAPSHOT_BATCH = 5_000
 
 
-class RecomputeBusy(RuntimeError):
+class RecomputeBusy(LockBusy):
     """Another recompute holds the lock."""
 
 
-@contextlib.contextmanager
-def recompute_lock(*, wait: bool) -> Iterator[None]:
-    """Hold the recompute lock for the block; raise ``RecomputeBusy`` if taken and not waiting.
-
-    PostgreSQL: a session advisory lock. SQLite (the demo database) serializes
-    writers itself, and its tasks run in-process one at a time.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        if wait:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
-        else:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
-            if not cursor.fetchone()[0]:
-                raise RecomputeBusy("another KPI recompute is running")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+def recompute_lock(*, wait: bool) -> contextlib.AbstractContextManager[None]:
+    """Hold the recompute lock for the block; raise ``RecomputeBusy`` if taken and not waiting."""
+    return advisory_lock(LOCK_KEY, wait=wait, busy=RecomputeBusy, message="another KPI recompute is running")
 
 
 def facts_first_month() -> datetime.date | None:
@@ -129,8 +111,9 @@ def kpi_recompute(
             detail={"since": since.isoformat() if since else None, "as_of": as_of.isoformat()},
         )
         try:
-            periods = periods_to_compute(as_of=as_of, since=since)
-            result = kpis_compute(periods=periods, as_of=as_of)
+            with consistent_reads():  # an import committing meanwhile is seen whole or not at all
+                periods = periods_to_compute(as_of=as_of, since=since)
+                result = kpis_compute(periods=periods, as_of=as_of)
             with transaction.atomic():
                 rows = kpi_snapshots_replace(result=result, run=run, full=since is None)
                 run.status = KpiRun.Status.SUCCEEDED
@@ -276,8 +259,10 @@ def kpi_recompute_pending(*, as_of: datetime.date | None = None) -> KpiRun | Non
         pending = list(KpiRecomputeRequest.objects.select_for_update().values_list("pk", "month"))
     if not pending:
         return None
-    last_pk, since = max(pk for pk, _ in pending), min(month for _, month in pending)
+    since = min(month for _, month in pending)
     run = kpi_recompute(since=since, reason=f"{len(pending)} change(s) since {since:%Y-%m}", as_of=as_of)
-    # Only the requests this run saw are cleared; newer ones wait for the next run.
-    KpiRecomputeRequest.objects.filter(pk__lte=last_pk).delete()
+    # Only the requests this run saw are cleared (by id: a lower id may commit later); newer ones wait.
+    seen = [pk for pk, _ in pending]
+    for start in range(0, len(seen), 5_000):
+        KpiRecomputeRequest.objects.filter(pk__in=seen[start : start + 5_000]).delete()
     return run

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from kpi_dashboard.audit import audit_record
+from kpi_dashboard.locks import LockBusy, advisory_lock
 from metrics.services.recompute import kpi_recompute_request
 from sales.importers import generic, maven
 from sales.importers.core import ImportContext
@@ -29,6 +31,17 @@ FORMATS = {
 }
 # The run record keeps this many errors (the count is always exact).
 ERRORS_KEPT = 10_000
+IMPORT_LOCK_KEY = 0x4B5050  # one advisory lock id for every import that writes
+
+
+class ImportBusy(LockBusy):
+    """Another import is being checked or written."""
+
+
+def import_lock() -> contextlib.AbstractContextManager[None]:
+    """Hold the import lock for the block, or raise ``ImportBusy`` at once if another import holds it."""
+    message = "another import is running; nothing was written: run this one again when it has finished"
+    return advisory_lock(IMPORT_LOCK_KEY, wait=False, busy=ImportBusy, message=message)
 
 
 def import_file_names(format: str) -> tuple[str, ...]:
@@ -62,20 +75,11 @@ def crm_import(
     if not log.errors:
         ctx = ImportContext(result=result, log=log, today=today or timezone.localdate())
         try:
-            try:
-                reader_class(ctx, files).run()
-            except (OSError, EOFError, zipfile.BadZipFile) as exc:
-                # A file vanished or an archive member is damaged half-way: say so, write nothing.
-                log.error("(import)", None, "", f"the files could not be read: {exc}")
-            if not log.errors and not dry_run:
-                try:
-                    ctx.write(user=user)
-                    # Recompute the KPIs of every month the import touched (queued after commit).
-                    kpi_recompute_request(months=result.affected_months, reason=f"{format} import")
-                except DatabaseError as exc:
-                    # Everything was checked first, so this is a concurrent change or a bug:
-                    # say so plainly; the transaction has rolled back.
-                    log.error("(import)", None, "", f"the database refused the import, nothing was written: {exc}")
+            # Checks and writes of one import see no other import's writes: a second one is refused.
+            with contextlib.nullcontext() if dry_run else import_lock():
+                _read_and_write(ctx, reader_class, files, format=format, dry_run=dry_run, user=user)
+        except ImportBusy as exc:
+            log.error("(import)", None, "", str(exc))
         finally:
             ctx.close()
     log.close()
@@ -95,6 +99,27 @@ def crm_import(
         detail={"counts": result.counts_as_dict(), "errors": len(result.errors)},
     )
     return result
+
+
+def _read_and_write(ctx: ImportContext, reader_class, files, *, format: str, dry_run: bool, user) -> None:
+    log = ctx.log
+    try:
+        reader_class(ctx, files).run()
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        # A file vanished or an archive member is damaged half-way: say so, write nothing.
+        log.error("(import)", None, "", f"the files could not be read: {exc}")
+    if log.errors or dry_run:
+        return
+    try:
+        with transaction.atomic():
+            ctx.write(user=user)
+            # Recompute the KPIs of every month the import touched: asked for in the same
+            # transaction as the rows, so a crash cannot keep one without the other.
+            kpi_recompute_request(months=ctx.result.affected_months, reason=f"{format} import")
+    except DatabaseError as exc:
+        # Everything was checked first, so this is a concurrent change or a bug:
+        # say so plainly; the transaction has rolled back.
+        log.error("(import)", None, "", f"the database refused the import, nothing was written: {exc}")
 
 
 def _run_record(result: ImportResult, *, user, source: str, started_at: datetime.datetime) -> ImportRun:

@@ -62,3 +62,23 @@ def test_eager_mode_recomputes_right_after_the_change(rep, tree, django_capture_
     run = KpiRun.objects.get()
     assert (run.status, run.since) == ("succeeded", datetime.date(2025, 3, 1))
     assert KpiRecomputeRequest.objects.count() == 0
+
+
+def test_a_pending_run_clears_only_the_requests_it_saw(rep, tree, monkeypatch, settings):
+    """A request committed during the run, even with a lower id (its transaction began earlier), stays."""
+    from metrics.services import recompute
+
+    settings.KPI_AS_OF = datetime.date(2025, 6, 30)
+    DealFactory(owner=rep, territory=tree["uk"], created_on=datetime.date(2025, 2, 1),
+                closed_on=datetime.date(2025, 3, 1))  # fmt: skip
+    seen = KpiRecomputeRequest.objects.create(month=datetime.date(2025, 2, 1), reason="seen")
+    original = recompute.kpi_recompute
+
+    def run_while_a_late_request_commits(**kwargs):
+        KpiRecomputeRequest.objects.create(pk=seen.pk - 1, month=datetime.date(2025, 5, 1), reason="late")
+        return original(**kwargs)
+
+    monkeypatch.setattr(recompute, "kpi_recompute", run_while_a_late_request_commits)
+    run = recompute.kpi_recompute_pending()
+    assert (run.status, run.since) == ("succeeded", datetime.date(2025, 2, 1))
+    assert list(KpiRecomputeRequest.objects.values_list("pk", "reason")) == [(seen.pk - 1, "late")]
