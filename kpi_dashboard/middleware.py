@@ -11,9 +11,10 @@ from django.template.loader import render_to_string
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
+UNAVAILABLE_MESSAGE = "The database cannot be reached; try again shortly."
 
 
-def _database_lost(error: BaseException) -> bool:
+def database_lost(error: BaseException) -> bool:
     """Tell a lost connection (server down, restarting, network) from a bad query."""
     return isinstance(error, OperationalError | InterfaceError)
 
@@ -32,12 +33,12 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, DatabaseError) or not _database_lost(exception):
+        if not isinstance(exception, DatabaseError) or not database_lost(exception):
             return None
         logger.warning("database unavailable for %s %s: %s", request.method, request.path, exception)
         if request.path.startswith("/api/"):
             response: HttpResponse = JsonResponse(
-                {"error": {"code": "unavailable", "message": "The database cannot be reached; try again shortly."}},
+                {"error": {"code": "unavailable", "message": UNAVAILABLE_MESSAGE, "fields": {}}},  # the API's shape
                 status=503,
             )
         else:

@@ -18,6 +18,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
+from kpi_dashboard.middleware import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, database_lost
+
 logger = logging.getLogger("metrics.api")
 
 
@@ -70,6 +72,12 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ParseError(str(exc) or "The request was refused as malformed.")
     response = exception_handler(exc, context)
+    if response is None and database_lost(exc):
+        # PostgreSQL is down or restarting: not a bug, and the next requests reconnect by themselves.
+        logger.warning("database unavailable: %s", exc)
+        set_rollback()
+        return Response(error_body("unavailable", UNAVAILABLE_MESSAGE), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})  # fmt: skip
     if response is None:
         request = context.get("request")
         logger.error("API error on %s %s", getattr(request, "method", "?"), getattr(request, "path", "?"), exc_info=exc)
