@@ -6,12 +6,14 @@ attribution): moving a rep or a customer later never moves history.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -95,6 +97,12 @@ class Deal(models.Model):
             models.Index(fields=["owner", "created_on"], name="deal_owner_created"),
             models.Index(fields=["customer", "closed_on"], name="deal_customer_closed"),
             models.Index(fields=["stage", "closed_on"], name="deal_stage_closed"),
+            # The API's default keyset order (metrics.api.pagination): newest close first, open deals last.
+            models.Index(
+                Coalesce("closed_on", Value(datetime.date.min), output_field=models.DateField()),
+                F("id"),
+                name="deal_closed_keyset",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(stage__in=Stage.values), name="deal_stage_valid"),

@@ -71,7 +71,10 @@ class DealFilter(django_filters.FilterSet):
         label="External id of the deal's owner.",
         error_messages={"invalid_choice": "no rep %(value)s among those you may see"},
     )
-    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label="Stage (repeat for several).")
+    # A deal has one stage: no duplicate rows to remove, and a DISTINCT would sort every matching deal.
+    stage = django_filters.MultipleChoiceFilter(
+        choices=Stage.choices, label="Stage (repeat for several).", distinct=False
+    )
     closed_from = django_filters.DateFilter(field_name="closed_on", lookup_expr="gte", label="Closed on or after.")
     closed_to = django_filters.DateFilter(field_name="closed_on", lookup_expr="lte", label="Closed on or before.")
     created_from = django_filters.DateFilter(field_name="created_on", lookup_expr="gte", label="Created on or after.")
