@@ -34,17 +34,24 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kpi_dash_big")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kpi_dashboard.settings")
-os.environ.setdefault("KPI_AS_OF", "2025-12-31")
 
 HOST = "127.0.0.1"
 SECRET = "benchmark-only-secret-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
+# The product's WSGI application plus the /live/ pages of the peer approach (benchmarks/dashboard_live.py).
+LIVE_APP = "dashboard_live:wsgi()"
+
+
+def environment_defaults() -> None:
+    """This benchmark's database and as-of date unless the environment names others (other scripts import us)."""
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kpi_dash_big")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kpi_dashboard.settings")
+    os.environ.setdefault("KPI_AS_OF", "2025-12-31")
 
 
 def server_env(static_root: str) -> dict[str, str]:
@@ -146,11 +153,17 @@ LOG_LINE = re.compile(r"^(?P<path>\S+) (?P<status>\d{3}) (?P<micros>\d+)$")
 def server_times(log: Path, paths: dict[str, str]) -> dict[str, list[float]]:
     """Server-side milliseconds per page name, read from gunicorn's access log."""
     by_path = {path: name for name, path in paths.items()}
+    return server_times_by(log, by_path.get)
+
+
+def server_times_by(log: Path, name_of: Callable[[str], str | None]) -> dict[str, list[float]]:
+    """Server-side milliseconds of the 200 answers per name, ``name_of(path)`` (None: not counted)."""
     found: dict[str, list[float]] = {}
     for line in log.read_text().splitlines():
         match = LOG_LINE.match(line.strip())
-        if match and match["status"] == "200" and match["path"] in by_path:
-            found.setdefault(by_path[match["path"]], []).append(int(match["micros"]) / 1000)
+        name = name_of(match["path"]) if match and match["status"] == "200" else None
+        if name is not None:
+            found.setdefault(name, []).append(int(match["micros"]) / 1000)
     return found
 
 
@@ -161,13 +174,18 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(ordered, n=100, method="inclusive")[q - 1] if len(ordered) > 1 else ordered[0]
 
 
-def start_gunicorn(port: int, workers: int, env: dict, log: Path, timeout: int) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, workers: int, env: dict, log: Path, timeout: int, *, app: str = LIVE_APP, options: Sequence[str] = ()
+) -> subprocess.Popen:
+    """gunicorn serving ``app`` on the loopback interface, once it answers /healthz; ``options`` go to gunicorn."""
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"), "--chdir", str(ROOT), "--pythonpath", str(ROOT / "benchmarks"),
         "--bind", f"{HOST}:{port}", "--workers", str(workers), "--timeout", str(timeout),
-        "--access-logfile", str(log), "--access-logformat", "%(U)s %(s)s %(D)s", "dashboard_live:wsgi()",
+        "--access-logfile", str(log), "--access-logformat", "%(U)s %(s)s %(D)s", *options, app,
     ]  # fmt: skip
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Its own log lines go to a file next to the access log: a pipe nobody reads would block the workers once full.
+    with error_log(log).open("wb") as errors:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -178,7 +196,28 @@ def start_gunicorn(port: int, workers: int, env: dict, log: Path, timeout: int) 
         except OSError:
             time.sleep(0.3)
     process.kill()
-    raise SystemExit(f"gunicorn did not answer on {HOST}:{port}: {process.stderr.read().decode()[-2000:]}")
+    raise SystemExit(f"gunicorn did not answer on {HOST}:{port}: {error_log(log).read_text()[-2000:]}")
+
+
+def error_log(access_log: Path) -> Path:
+    """Where ``start_gunicorn`` writes gunicorn's and the application's own log lines (stderr)."""
+    return access_log.with_suffix(".stderr")
+
+
+def stop_gunicorn(process: subprocess.Popen) -> None:
+    """Graceful stop (SIGTERM lets workers finish their request), killed after 30 s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def collect_static(env: dict[str, str]) -> None:
+    """Production settings serve the manifest-named static files: collect them into ``DJANGO_STATIC_ROOT``."""
+    subprocess.run([str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "manage.py"), "collectstatic",
+                    "--noinput", "-v0"], env=env, check=True)  # fmt: skip
 
 
 def main() -> None:
@@ -194,6 +233,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--skip-live", action="store_true")
     args = parser.parse_args()
+    environment_defaults()
 
     # Sessions are signed with the server's secret key: read the same settings here.
     os.environ.update({k: v for k, v in server_env("").items() if k in ("SECRET_KEY", "DJANGO_DEBUG")})
@@ -212,8 +252,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dashboard-load-") as folder:
         static_root = str(Path(folder) / "static")
         env = server_env(static_root)
-        subprocess.run([str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "manage.py"), "collectstatic",
-                        "--noinput", "-v0"], env=env, check=True)  # fmt: skip
+        collect_static(env)
         summary = {}
         for phase, targets in phases.items():
             port = args.port or free_port()
@@ -230,11 +269,7 @@ def main() -> None:
                 results = run_phase(port, targets, clients=args.clients, seconds=args.seconds, grace=args.grace)
                 wall = time.monotonic() - started
             finally:
-                server.send_signal(signal.SIGTERM)
-                try:
-                    server.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+                stop_gunicorn(server)
             served = server_times(log, {t.name: urlpath(t.path) for t in targets})
             summary[phase] = (served, results, wall)
         report(args, summary)
