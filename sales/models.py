@@ -96,7 +96,10 @@ class Deal(models.Model):
             models.Index(fields=["territory", "created_on"], name="deal_territory_created"),
             models.Index(fields=["owner", "created_on"], name="deal_owner_created"),
             models.Index(fields=["customer", "closed_on"], name="deal_customer_closed"),
-            models.Index(fields=["stage", "closed_on"], name="deal_stage_closed"),
+            # Drill-downs count a period's won deals of a territory or rep from the index alone.
+            models.Index(fields=["stage", "closed_on"], include=["territory", "owner"], name="deal_stage_closed"),
+            # Open deals (no close date, or closed after a day) for pipeline drill-downs.
+            models.Index(fields=["closed_on"], name="deal_closed"),
             # The API's default keyset order (metrics.api.pagination): newest close first, open deals last.
             models.Index(
                 Coalesce("closed_on", Value(datetime.date.min), output_field=models.DateField()),
