@@ -112,7 +112,8 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Per process; room for the snapshot reads of every page (the default 300 entries is a handful of pages).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}}
     # No broker: tasks run in-process, so the demo needs nothing but Python.
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
@@ -249,6 +250,9 @@ FOLLOW_UP_DAYS = env.int("FOLLOW_UP_DAYS", default=7)
 KPI_RECOMPUTE_HOUR_UTC = env.int("KPI_RECOMPUTE_HOUR_UTC", default=2)
 # Changes within this many seconds share one recompute run.
 KPI_RECOMPUTE_DEBOUNCE_SECONDS = env.int("KPI_RECOMPUTE_DEBOUNCE_SECONDS", default=60)
+# Pages keep snapshot reads in the cache until the next recompute commits (kpi_dashboard/snapshot_cache.py);
+# this bounds how long an entry of a replaced set lingers. 0 turns the cache off.
+KPI_SNAPSHOT_CACHE_SECONDS = env.int("KPI_SNAPSHOT_CACHE_SECONDS", default=3600)
 
 # --- Hardening: login throttling, Content-Security-Policy, audit log, 503 during a database outage ---------
 # Kept together so the security posture reads in one place. The cookie and HSTS flags are above.

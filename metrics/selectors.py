@@ -152,6 +152,7 @@ class Freshness:
     failed: bool
     stale: bool
     pending: int
+    run_id: int | None = None  # the last successful run: with computed_at, the version of the snapshot set
 
 
 def _change(value, base, unit: str):
@@ -258,6 +259,7 @@ def kpi_freshness(*, now: datetime.datetime | None = None) -> Freshness:
         failed=bool(last and last.status == KpiRun.Status.FAILED),
         stale=computed_at is None or now - computed_at > datetime.timedelta(hours=26),
         pending=KpiRecomputeRequest.objects.count(),
+        run_id=good.pk if good else None,
     )
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from kpi_dashboard.access import Role, own_rep_or_404, rep_visible_or_404
 from kpi_dashboard.csv_export import csv_response
+from kpi_dashboard.snapshot_cache import snapshots_for
 from kpi_dashboard.views import (
     CARDS_CSV_HEADER,
     SNAPSHOTS,
@@ -38,12 +39,16 @@ def rep_scope(rep: SalesRep) -> PageScope:
 
 
 def scorecard_render(
-    request: HttpRequest, rep: SalesRep, *, reader: SnapshotReader = SNAPSHOTS, own: bool = False
+    request: HttpRequest, rep: SalesRep, *, reader: SnapshotReader | None = None, own: bool = False
 ) -> HttpResponse:
-    """The scorecard page of ``rep`` (the caller has already checked the user may see it)."""
+    """The scorecard page of ``rep`` (the caller has already checked the user may see it).
+
+    ``reader``: where the KPIs come from; by default the stored snapshots, through the cache.
+    """
     scope = rep_scope(rep)
     period = page_period(request)
     context = page_context(request, scope=scope, period=period)
+    reader = reader or snapshots_for(context["freshness"])
     as_of, currency = context["as_of"], context["currency"]
     cards = reader.cards(scope=scope.key, period=period, as_of=as_of)
     revenue = next((c for c in cards if c.key == "revenue"), None)

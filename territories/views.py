@@ -21,6 +21,7 @@ from kpi_dashboard.access import (
     company_visible_or_404,
 )
 from kpi_dashboard.csv_export import csv_response
+from kpi_dashboard.snapshot_cache import snapshots_for
 from kpi_dashboard.views import (
     CARDS_CSV_HEADER,
     SNAPSHOTS,
@@ -123,11 +124,15 @@ def _path(scope: PageScope) -> str | None:
 
 
 def dashboard_render(
-    request: HttpRequest, scope: PageScope, *, reader: SnapshotReader = SNAPSHOTS, template: str = ""
+    request: HttpRequest, scope: PageScope, *, reader: SnapshotReader | None = None, template: str = ""
 ) -> HttpResponse:
-    """The company or territory dashboard: cards, charts, sub-territories and the top of the leaderboard."""
+    """The company or territory dashboard: cards, charts, sub-territories and the top of the leaderboard.
+
+    ``reader``: where the KPIs come from; by default the stored snapshots, through the cache.
+    """
     period = page_period(request)
     context = page_context(request, scope=scope, period=period)
+    reader = reader or snapshots_for(context["freshness"])
     as_of, currency = context["as_of"], context["currency"]
     cards = reader.cards(scope=scope.key, period=period, as_of=as_of)
     page_charts = monthly_charts(reader=reader, scope=scope, period=period, as_of=as_of, currency=currency)
@@ -237,10 +242,10 @@ def territory_picker(request: HttpRequest) -> HttpResponse:
 # --- leaderboards ----------------------------------------------------------------------------------------
 
 
-def _leaderboard(request: HttpRequest, scope: PageScope, period, as_of=None) -> Leaderboard:
+def _leaderboard(scope: PageScope, period, *, reader: SnapshotReader = SNAPSHOTS, as_of=None) -> Leaderboard:
     """Everyone ranked, without win rates (added for the rows that need them)."""
     as_of = as_of or kpi_freshness().as_of or as_of_date()
-    return SNAPSHOTS.territory_leaderboard(territory_path=_path(scope), period=period, as_of=as_of)
+    return reader.territory_leaderboard(territory_path=_path(scope), period=period, as_of=as_of)
 
 
 def _sorted(rows: list[LeaderboardRow], sort: str) -> list[LeaderboardRow]:
@@ -254,15 +259,16 @@ def _sorted(rows: list[LeaderboardRow], sort: str) -> list[LeaderboardRow]:
 def leaderboard_page(request: HttpRequest, scope: PageScope) -> HttpResponse:
     period = page_period(request)
     context = page_context(request, scope=scope, period=period)
-    board = _leaderboard(request, scope, period, context["as_of"])
+    reader = snapshots_for(context["freshness"])
+    board = _leaderboard(scope, period, reader=reader, as_of=context["as_of"])
     sort = request.GET.get("sort", "rank").strip() or "rank"
     rows = board.rows
     if sort.lstrip("-") == "win_rate":  # sorting by it needs everyone's; otherwise the page's rows suffice
-        rows = SNAPSHOTS.win_rates(rows=rows, period=period)
+        rows = reader.win_rates(rows=rows, period=period)
     page = Paginator(_sorted(rows, sort), LEADERBOARD_PAGE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
     if sort.lstrip("-") != "win_rate":
-        shown = SNAPSHOTS.win_rates(rows=shown, period=period)
+        shown = reader.win_rates(rows=shown, period=period)
     context.update(
         page=page,
         rows=board_rows(shown, currency=context["currency"], period=period),
@@ -273,7 +279,7 @@ def leaderboard_page(request: HttpRequest, scope: PageScope) -> HttpResponse:
         back_url=with_period(scope.url("dashboard"), period),
         csv_url=with_period(scope.url("leaderboard_csv"), period),
         reps_at_quota=reps_at_quota_text(
-            SNAPSHOTS.for_scopes(scopes=[scope.key], period=period, kpis=["reps_at_quota"])
+            reader.for_scopes(scopes=[scope.key], period=period, kpis=["reps_at_quota"])
             .get(scope.key, {})
             .get("reps_at_quota"),
             period,
@@ -306,7 +312,7 @@ LEADERBOARD_CSV_HEADER = (
 
 def leaderboard_csv(request: HttpRequest, scope: PageScope) -> HttpResponse:
     period = page_period(request)
-    board = _leaderboard(request, scope, period)
+    board = _leaderboard(scope, period)
     ranked = SNAPSHOTS.win_rates(rows=board.rows, period=period)
     rows = (
         (r.rank, r.member.external_id, r.member.name, r.member.territory_code, r.member.territory_name, period.label,

@@ -11,6 +11,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -69,6 +70,7 @@ def _counts(client, world) -> dict[str, int]:
     for role, url in PAGES:
         url = url.format(ben=world["ben"].pk, ana=world["ana"].pk)
         login(client, world[role])
+        cache.clear()  # every page measured reading the database (tests/dashboards/test_snapshot_cache.py: hits)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
             if response.streaming:
