@@ -45,9 +45,11 @@ class Period:
     @property
     def months(self) -> list[datetime.date]:
         """First days of the months the period touches, in order."""
-        months, day = [], self.start.replace(day=1)
-        while day <= self.end:
+        months, day, last = [], self.start.replace(day=1), self.end.replace(day=1)
+        while day <= last:
             months.append(day)
+            if day == last:  # no step past the last month: after December 9999 there is no date
+                break
             day = month_add(day, 1)
         return months
 

@@ -14,7 +14,9 @@ from sales.importers.issues import IssueLog
 
 # 12 digits before the point: MONEY fields are max_digits=14, decimal_places=2.
 MAX_AMOUNT = Decimal("1e12")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# Whole numbers (scores) are small; Python refuses to read one of over 4,300 digits at all.
+MAX_INTEGER_DIGITS = 18
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 # What a spreadsheet would run as a formula if the cell were opened there.
 _FORMULA = re.compile(r"^(=|@|[+-]\s*[^\d\s.])")
@@ -118,7 +120,7 @@ class Row:
                 self.error(column, "required value is missing")
             return None
         match = _MONTH.match(value)
-        if match and 1 <= int(match[2]) <= 12:
+        if match and 1 <= int(match[2]) <= 12 and int(match[1]) >= 1:  # there is no year 0
             return datetime.date(int(match[1]), int(match[2]), 1)
         self.error(column, f"{value!r} is not a month (YYYY-MM)")
         return None
@@ -155,6 +157,9 @@ class Row:
         digits = value[1:] if value[0] == "-" else value
         if not (digits.isascii() and digits.isdigit()):
             self.error(column, f"{value!r} is not a whole number")
+            return None
+        if len(digits) > MAX_INTEGER_DIGITS:
+            self.error(column, f"has {len(digits):,} digits: too large a number")
             return None
         return int(value)
 

@@ -471,6 +471,9 @@ class UserPlanner:
     def __init__(self) -> None:
         self._pks: dict[tuple[str, str], int | None] = {}
         self._new: dict[tuple[str, str], dict] = {}
+        user_model = get_user_model()
+        # A new user's username is the manager's e-mail or name in lower case, which may be longer.
+        self.username_max_length: int = user_model._meta.get_field(user_model.USERNAME_FIELD).max_length
 
     def by_email(self, email: str) -> tuple[tuple[str, str], bool, bool]:
         """Return (key, found, ambiguous) for a user with this e-mail."""

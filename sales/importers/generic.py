@@ -138,6 +138,13 @@ class GenericReader:
                 if ambiguous:
                     row.error("manager_emails", f"several users have the e-mail {email!r}; keep one")
                     continue
+                if not found and len(email.lower()) > ctx.users.username_max_length:
+                    row.error(
+                        "manager_emails",
+                        f"no user has the e-mail {email!r}, and it is too long to be a new user's username "
+                        f"(at most {ctx.users.username_max_length} characters)",
+                    )
+                    continue
                 if not found:
                     row.warn(
                         "manager_emails",

@@ -151,9 +151,16 @@ class MavenReader:
             if record is None:
                 record = offices[code] = TerritoryRecord(name, row.line, code, office, None)
                 ctx.territory_add(record)
-            if manager:
+            username = person_key(manager) if manager else ""
+            if len(username) > ctx.users.username_max_length:
+                row.error(
+                    "manager",
+                    f"is too long for a username: {len(username)} characters in lower case, "
+                    f"at most {ctx.users.username_max_length}",
+                )
+            elif username:
                 first, _, last = manager.partition(" ")
-                key, _found = ctx.users.by_username(person_key(manager), first_name=first, last_name=last)
+                key, _found = ctx.users.by_username(username, first_name=first, last_name=last)
                 if key not in record.managers:
                     record.managers = (*record.managers, key)
             ctx.known_reps.add(external_id)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import lzma
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -25,6 +27,20 @@ MiB = 1024 * 1024
 DEFAULT_MAX_TOTAL_BYTES = 2048 * MiB
 DEFAULT_MAX_FILES = 50
 MAX_COMPRESSION_RATIO = 200  # CSV compresses 5-20x; 1000x is a bomb
+# What zipfile raises on a damaged or unsupported archive besides BadZipFile: a version, compression
+# method or flag it does not support (NotImplementedError), a member name that is not the UTF-8 its
+# flag claims or an offset before the start (ValueError), corrupt compressed data (zlib.error,
+# lzma.LZMAError, OSError from bz2), data cut short (EOFError). Encrypted members are refused before.
+ARCHIVE_DAMAGE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    ValueError,
+    zlib.error,
+    lzma.LZMAError,
+)
 
 
 def max_total_bytes() -> int:
@@ -93,7 +109,7 @@ def import_files_from_zip(
     known = tuple(known)
     try:
         zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError):
+    except ARCHIVE_DAMAGE:
         log.error(label, None, "", "not a zip archive (or a damaged one)")
         return {}
     members = [
@@ -158,7 +174,7 @@ def import_files_from_zip(
         try:
             with zf.open(info) as stream:
                 digest = _sha256(stream)
-        except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
+        except ARCHIVE_DAMAGE as exc:
             log.error(label, None, info.filename, f"cannot be read from the archive ({exc})")
             continue
 
