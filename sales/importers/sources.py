@@ -112,6 +112,9 @@ def import_files_from_zip(
     except ARCHIVE_DAMAGE:
         log.error(label, None, "", "not a zip archive (or a damaged one)")
         return {}
+    if any(not info.filename for info in zf.infolist()):  # zipfile cuts a name at its first NUL byte
+        log.error(label, None, "", "not a zip archive (or a damaged one): a file in it has no name")
+        return {}
     members = [
         info
         for info in zf.infolist()

@@ -737,6 +737,10 @@ ARCHIVE_DAMAGE = {
         lambda: _central_patched(_reps_zip(), {8: (0x800).to_bytes(2, "little"), 46: b"\xff"}),
         DAMAGED,
     ),
+    "a member name that starts with a NUL byte": (
+        lambda: _central_patched(_reps_zip(), {46: b"\x00"}),
+        f"{DAMAGED}: a file in it has no name",
+    ),
     "an unknown compression method": (
         lambda: _central_patched(_reps_zip(), {10: (99).to_bytes(2, "little")}),
         f"{UNREADABLE} (That compression method is not supported)",
