@@ -1,12 +1,14 @@
-"""Answer a plain 503 page while the database cannot be reached."""
+"""Answer a plain 503 page while the database cannot be reached; refuse admin query strings the admin cannot use."""
 
 from __future__ import annotations
 
 import logging
+import re
 
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +65,44 @@ class ApiDocsStylePolicyMiddleware:
         if request.path == REDOC_PATH:
             response._csp_replace = {"style-src": ["'self'", "'unsafe-inline'"]}  # read by django-csp
         return response
+
+
+# A date-hierarchy step of the admin's change lists: <field>__year, <field>__month or <field>__day.
+_DATE_PART = re.compile(r"__(year|month|day)$")
+_DATE_VALUE = re.compile(r"^[0-9]{1,4}$")
+
+
+def admin_query_problem(query: QueryDict) -> str:
+    """Why the admin cannot use this query string, or "" when it can."""
+    for name, values in query.lists():
+        for value in values:
+            if "\x00" in name or "\x00" in value:
+                return f"The query parameter {name!r} contains a NUL character, which no text in the database holds."
+            if _DATE_PART.search(name) and not _DATE_VALUE.match(value):
+                return f"The query parameter {name!r} is not a year, month or day: {value[:40]!r}."
+    return ""
+
+
+class AdminQueryGuardMiddleware:
+    """Answer 400 to an admin URL whose query string would make Django's admin fail with a 500.
+
+    - A NUL character: list filters and the autocomplete search hand the value to PostgreSQL, which
+      refuses NUL in any text (psycopg raises ValueError, which the change list does not catch).
+    - A date-hierarchy step that is not 1 to 4 digits: a number past a C long overflows ``datetime()``
+      (OverflowError, not caught either).
+
+    The admin includes third-party apps' pages (axes, celery beat), so the check sits in front of all of them.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self.admin_prefix: str | None = None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.admin_prefix is None:
+            self.admin_prefix = reverse("admin:index")
+        if request.path.startswith(self.admin_prefix):
+            problem = admin_query_problem(request.GET)
+            if problem:
+                return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

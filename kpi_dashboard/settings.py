@@ -263,6 +263,8 @@ INSTALLED_APPS += [
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
 MIDDLEWARE += [
     "kpi_dashboard.middleware.ApiDocsStylePolicyMiddleware",
+    # Admin query strings with a NUL or an overflowing date-hierarchy step answer 400, not Django admin's 500.
+    "kpi_dashboard.middleware.AdminQueryGuardMiddleware",
     # A view that hits a lost database answers a plain 503 page instead of a 500 traceback page.
     "kpi_dashboard.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a lock-out raised during login into the lock-out response.

@@ -3,15 +3,21 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from kpi_dashboard import views
+from kpi_dashboard.forms import AdminLoginForm, LoginForm
 
 admin.site.site_header = "Territory KPI administration"
 admin.site.site_title = "Territory KPI admin"
 admin.site.index_title = "Territories, reps, targets and data"
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     # The REST API (metrics/api): /api/v1/..., its schema and docs; other /api/ URLs answer a JSON 404.

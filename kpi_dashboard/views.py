@@ -129,6 +129,11 @@ def page_period(request: HttpRequest) -> Period:
         raise BadPageInput(
             "period", f"{text!r} is a date range; dashboards show a month (YYYY-MM), a quarter (YYYY-Qn) or a year"
         )
+    # A page compares with the period before and the same period a year earlier, and links the one after:
+    # all of them must be dates, so the first and last years of the calendar cannot be shown.
+    first, last = datetime.MINYEAR + 1, datetime.MAXYEAR - 1
+    if not (first <= period.start.year and period.end.year <= last):
+        raise BadPageInput("period", f"{period.label} is out of range: dashboards show the years {first} to {last}")
     return period
 
 

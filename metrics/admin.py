@@ -6,6 +6,7 @@ is validated the same way and leaves a ``TargetChange`` row.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.contrib import admin
@@ -69,8 +70,10 @@ class TargetYearFilter(admin.SimpleListFilter):
         return [(str(d.year), str(d.year)) for d in Target.objects.dates("month", "year", order="DESC")]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(month__year=int(self.value()))
+        # A year the calendar has (the lookup's bounds are dates); isdecimal, as int() refuses digits like "²".
+        value = self.value() or ""
+        if value.isdecimal() and datetime.MINYEAR <= int(value) <= datetime.MAXYEAR:
+            return queryset.filter(month__year=int(value))
         return queryset
 
 

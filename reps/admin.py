@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Prefetch
 
+from kpi_dashboard.admin_widgets import SafeAutocompleteAdmin
 from kpi_dashboard.audit import AuditedAdmin, audit_record
 from metrics.admin_hooks import KpiRecomputeOnChange, assignment_months
 from metrics.services.recompute import kpi_recompute_request
@@ -43,7 +44,7 @@ class CurrentTerritoryFilter(TerritorySubtreeFilter):
         return queryset.filter(Exists(current_there))
 
 
-class TerritoryAssignmentInline(admin.TabularInline):
+class TerritoryAssignmentInline(SafeAutocompleteAdmin, admin.TabularInline):
     model = TerritoryAssignment
     form = RepAssignmentForm
     formset = AssignmentInlineFormSet
@@ -55,7 +56,7 @@ class TerritoryAssignmentInline(admin.TabularInline):
 
 
 @admin.register(SalesRep)
-class SalesRepAdmin(AuditedAdmin, KpiRecomputeOnChange):
+class SalesRepAdmin(SafeAutocompleteAdmin, AuditedAdmin, KpiRecomputeOnChange):
     # Hiring and leaving dates move headcount, turnover and reps at quota.
     kpi_date_fields = ("hired_on", "left_on")
     list_display = ["name", "external_id", "email", "current_territory", "user", "hired_on", "left_on"]

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import F
 
+from kpi_dashboard.admin_widgets import SafeAutocompleteAdmin
 from metrics.admin_hooks import KpiRecomputeOnChange
 from sales.models import Activity, Customer, Deal, Expense, Product, SurveyResponse
 from territories.admin import TerritorySubtreeFilter
@@ -38,7 +39,7 @@ class ChurnedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Customer)
-class CustomerAdmin(KpiRecomputeOnChange):
+class CustomerAdmin(SafeAutocompleteAdmin, KpiRecomputeOnChange):
     # A customer's territory, owner and churn date shape its whole history: recompute all of it.
     kpi_date_fields = ()
     list_display = ["name", "external_id", "sector", "territory", "owner", "churned_on"]
@@ -49,7 +50,7 @@ class CustomerAdmin(KpiRecomputeOnChange):
 
 
 @admin.register(Deal)
-class DealAdmin(KpiRecomputeOnChange):
+class DealAdmin(SafeAutocompleteAdmin, KpiRecomputeOnChange):
     kpi_date_fields = ("created_on", "closed_on", "ends_on")
     list_display = [
         "external_id",
@@ -87,7 +88,7 @@ class DealAdmin(KpiRecomputeOnChange):
 
 
 @admin.register(Activity)
-class ActivityAdmin(KpiRecomputeOnChange):
+class ActivityAdmin(SafeAutocompleteAdmin, KpiRecomputeOnChange):
     kpi_date_fields = ("occurred_on",)
     list_display = ["external_id", "kind", "occurred_on", "rep", "territory", "deal", "customer"]
     list_filter = ["kind", TerritorySubtreeFilter]
@@ -98,7 +99,7 @@ class ActivityAdmin(KpiRecomputeOnChange):
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(KpiRecomputeOnChange):
+class SurveyResponseAdmin(SafeAutocompleteAdmin, KpiRecomputeOnChange):
     kpi_date_fields = ("responded_on",)
     list_display = ["external_id", "kind", "score", "responded_on", "customer", "rep", "territory"]
     list_filter = ["kind", TerritorySubtreeFilter]
@@ -123,7 +124,7 @@ class ExpenseForm(forms.ModelForm):
 
 
 @admin.register(Expense)
-class ExpenseAdmin(KpiRecomputeOnChange):
+class ExpenseAdmin(SafeAutocompleteAdmin, KpiRecomputeOnChange):
     kpi_date_fields = ("month",)
     form = ExpenseForm
     list_display = ["month_label", "territory", "category", "amount"]

@@ -7,10 +7,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Length, Substr
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.utils import timezone
 from treebeard.admin import TreeAdmin
 
+from kpi_dashboard.admin_widgets import SafeAutocompleteAdmin
 from kpi_dashboard.audit import AuditedAdmin, audit_record
 from metrics.admin_hooks import KpiRecomputeOnChange, assignment_months
 from territories.forms import TerritoryAssignmentForm, TerritoryForm
@@ -40,7 +41,8 @@ class TreeLevelFilter(admin.SimpleListFilter):
         return [(str(d), "top level" if d == 1 else f"level {d}") for d in depths]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        if self.value() and self.value().isdecimal():
             return queryset.filter(depth=int(self.value()))
         return queryset
 
@@ -90,8 +92,14 @@ class AssignmentStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _posted_territory(request, key: str) -> Territory | None:
+    """The territory a move names by id; text that is not an id names none (treebeard's form then refuses it)."""
+    value = request.POST.get(key, "")
+    return Territory.objects.filter(pk=value).first() if value.isdecimal() else None
+
+
 @admin.register(Territory)
-class TerritoryAdmin(AuditedAdmin, TreeAdmin):
+class TerritoryAdmin(SafeAutocompleteAdmin, AuditedAdmin, TreeAdmin):
     form = TerritoryForm
     list_display = ["indented_name", "code", "parent_code", "depth", "manager_names"]
     search_fields = ["code", "name"]
@@ -137,12 +145,17 @@ class TerritoryAdmin(AuditedAdmin, TreeAdmin):
     def manager_names(self, obj: Territory) -> str:
         return ", ".join(sorted(user.get_username() for user in obj.managers.all())) or "—"
 
+    def children_view(self, request, parent_id):
+        """Treebeard's rows below a node; text that is not an id names no node (a 404, not the database's error)."""
+        if not parent_id.isdecimal():
+            raise Http404("No such territory.")
+        return super().children_view(request, parent_id)
+
     def move_node(self, request):
         """Refuse a drag-and-drop move into the node's own branch with a readable message."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        node = Territory.objects.filter(pk=request.POST.get("node") or None).first()
-        target = Territory.objects.filter(pk=request.POST.get("target") or None).first()
+        node, target = _posted_territory(request, "node"), _posted_territory(request, "target")
         if node is not None and target is not None and target.path.startswith(node.path):
             if target.pk != node.pk:
                 message = f"{node} cannot move under {target}: {target.code} is inside {node.code}'s own branch."
@@ -163,7 +176,7 @@ class TerritoryAdmin(AuditedAdmin, TreeAdmin):
 
 
 @admin.register(TerritoryAssignment)
-class TerritoryAssignmentAdmin(AuditedAdmin, KpiRecomputeOnChange):
+class TerritoryAssignmentAdmin(SafeAutocompleteAdmin, AuditedAdmin, KpiRecomputeOnChange):
     form = TerritoryAssignmentForm
 
     def kpi_months(self, obj):

@@ -39,6 +39,18 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+# Messages quote the refused value; a quote longer than this is cut (a refused megabyte is not sent back).
+MESSAGE_MAX_CHARS = 1000
+
+
+def message_clean(text: str) -> str:
+    """``text`` as the answer can carry it: at most ``MESSAGE_MAX_CHARS`` characters, lone surrogates written
+    as ``\\udXXX``. A JSON body may hold "\\ud800", which Python reads as a lone surrogate; quoted in a
+    message, UTF-8 could not encode it and rendering the error itself would fail."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= MESSAGE_MAX_CHARS else text[: MESSAGE_MAX_CHARS - 1] + "…"
+
+
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     """{"a": {"b": ["x"]}, "c": [..]} → {"a.b": ["x"], "c": [..]} (nested serializers, list items)."""
     fields: dict[str, list[str]] = {}
@@ -50,7 +62,7 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
             fields.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
     else:
         items = detail if isinstance(detail, list) else [detail]
-        fields[prefix or "non_field_errors"] = [str(item) for item in items]
+        fields[prefix or "non_field_errors"] = [message_clean(str(item)) for item in items]
     return fields
 
 
@@ -59,7 +71,7 @@ def _validation_body(exc: exceptions.ValidationError) -> dict:
         fields = _flatten(exc.detail)
         message = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in fields.items())
         return error_body("invalid", message, fields)
-    messages = [str(item) for item in (exc.detail if isinstance(exc.detail, list) else [exc.detail])]
+    messages = [message_clean(str(item)) for item in (exc.detail if isinstance(exc.detail, list) else [exc.detail])]
     return error_body("invalid", " ".join(messages))
 
 
@@ -90,7 +102,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else exc.default_code
         message = exc.detail if isinstance(exc.detail, str) else exc.default_detail
-        response.data = error_body(str(code), str(message))
+        response.data = error_body(str(code), message_clean(str(message)))
     return response
 
 
@@ -98,4 +110,4 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Any URL under /api/ that names no endpoint: a JSON 404, never Django's HTML page."""
     message = f"No API endpoint at {request.path}. The endpoints are listed at /api/v1/docs (schema: /api/v1/schema)."
-    return JsonResponse(error_body("not_found", message), status=status.HTTP_404_NOT_FOUND)
+    return JsonResponse(error_body("not_found", message_clean(message)), status=status.HTTP_404_NOT_FOUND)
