@@ -427,8 +427,9 @@ class RecomputeRun:
 class Recomputes:
     """``manage.py recompute_kpis --full`` from ``after`` seconds into the load, again while a run still fits."""
 
-    def __init__(self, env: dict[str, str], *, load_start: float, stop_at: float, after: float):
+    def __init__(self, env: dict[str, str], *, load_start: float, stop_at: float, after: float, nice: int = 0):
         self.env, self.load_start, self.stop_at, self.after = env, load_start, stop_at, after
+        self.nice = nice
         self.runs: list[RecomputeRun] = []
         self.process: subprocess.Popen | None = None
         self.stopping = threading.Event()
@@ -448,6 +449,8 @@ class Recomputes:
             if remaining <= 0 or (last and last.finished is not None and remaining < last.finished - last.started):
                 return
             command = [sys.executable, str(ROOT / "manage.py"), "recompute_kpis", "--full"]
+            if self.nice:  # as docker-compose.yml runs the Celery worker: batch work yields to requests
+                command = ["nice", "-n", str(self.nice), *command]
             with self.lock:
                 if self.stopping.is_set():
                     return
@@ -578,7 +581,9 @@ def load_run(args: argparse.Namespace, users: list[User], env: dict[str, str]) -
             load_start = time.monotonic()
             stop_at = load_start + args.seconds
             if args.recompute:
-                recomputes = Recomputes(env, load_start=load_start, stop_at=stop_at, after=args.recompute_after).start()
+                recomputes = Recomputes(
+                    env, load_start=load_start, stop_at=stop_at, after=args.recompute_after, nice=args.recompute_nice
+                ).start()
             threads = [
                 threading.Thread(target=user_loop, args=(port, user), daemon=True,
                                  kwargs={"args": args, "stop_at": stop_at, "stop": stop, "baseline": baseline,
@@ -711,7 +716,8 @@ def report(args: argparse.Namespace, users: list[User], outcome: Outcome) -> lis
     if mismatches:
         failures.append(f"{mismatches} reads differing from the baseline")
     if args.recompute:
-        print("\nrecompute runs (manage.py recompute_kpis --full, seconds after the load started):")
+        nice = f"nice {args.recompute_nice}"
+        print(f"\nrecompute runs (manage.py recompute_kpis --full at {nice}, seconds after the load started):")
         print("| run | started | finished | duration | status | output |")
         print("|---:|---:|---:|---:|---|---|")
         for number, run in enumerate(outcome.recomputes, 1):
@@ -753,6 +759,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="run full recomputes during the load (default on)")  # fmt: skip
     parser.add_argument("--recompute-after", type=float, default=20.0,
                         help="seconds into the load the first recompute starts (default 20)")  # fmt: skip
+    parser.add_argument("--recompute-nice", type=int, default=10,
+                        help="CPU niceness of the recompute, as docker-compose.yml gives the Celery worker (default "
+                             "10; 0: same priority as the web server)")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=30.0, help="per-request socket timeout (s, default 30)")
     parser.add_argument("--grace", type=float, default=30.0,
                         help="seconds requests in flight at the end may still take (default 30)")  # fmt: skip
