@@ -86,10 +86,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
 # --- bad input ------------------------------------------------------------------------------------
 
 
+# A message quotes the refused value; past this many characters it is cut (a refused megabyte is not sent back).
+BAD_INPUT_MESSAGE_MAX = 1000
+
+
 class BadPageInput(ValueError):
     """A query parameter a page cannot use; ``field`` names it."""
 
     def __init__(self, field: str, message: str):
+        if len(message) > BAD_INPUT_MESSAGE_MAX:
+            message = message[: BAD_INPUT_MESSAGE_MAX - 1] + "…"
         super().__init__(f"{field}: {message}")
         self.field, self.message = field, message
 
