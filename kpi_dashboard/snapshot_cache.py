@@ -11,7 +11,8 @@ after it, and a set is never cached half-written (a run commits whole).
 The readers' answers depend on their arguments only: who may see a scope was
 decided before the call (kpi_dashboard.access), so one entry serves every
 viewer of that scope. Names shown beside numbers (a rep renamed since) follow
-at the next recompute, like the numbers.
+at the next recompute, like the numbers. Without the cache (Redis down), pages
+read the snapshots directly.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
+from kpi_dashboard.cache_optional import cache_or
 from kpi_dashboard.views import SNAPSHOTS, SnapshotReader
 from metrics.periods import Period
 from metrics.selectors import Freshness, LeaderboardRow
@@ -75,10 +77,11 @@ class CachedSnapshotReader(SnapshotReader):
         arguments = ";".join(f"{k}={_token(v)}" for k, v in sorted(kwargs.items()))
         digest = hashlib.sha256(arguments.encode()).hexdigest()[:32]
         key = f"kpi:snapshots:{self.version}:{method}:{digest}"
-        found = cache.get(key)
+        found = cache_or(lambda: cache.get(key), fallback=None, what="reading snapshots")
         if found is None:
             found = (compute(),)  # in a tuple: a stored None (no funnel, no rank) is not a miss
-            cache.set(key, found, timeout=settings.KPI_SNAPSHOT_CACHE_SECONDS)
+            timeout = settings.KPI_SNAPSHOT_CACHE_SECONDS
+            cache_or(lambda: cache.set(key, found, timeout=timeout), fallback=None, what="keeping snapshots")
         return found[0]
 
     cards = _remembered("cards")

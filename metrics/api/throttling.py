@@ -11,6 +11,8 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from kpi_dashboard.cache_optional import cache_or
+
 
 class _SettingsRate:
     scope: str
@@ -19,13 +21,24 @@ class _SettingsRate:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
 
-class AnonymousThrottle(_SettingsRate, AnonRateThrottle):
+class _WithoutCacheLetThrough:
+    """Throttles count requests in the cache; when it cannot be reached (Redis down), let requests through.
+
+    The API keeps answering from PostgreSQL; rates are enforced again once the cache is back.
+    """
+
+    def allow_request(self, request, view) -> bool:
+        return cache_or(lambda: super(_WithoutCacheLetThrough, self).allow_request(request, view), fallback=True,
+                        what="throttling")  # fmt: skip
+
+
+class AnonymousThrottle(_SettingsRate, _WithoutCacheLetThrough, AnonRateThrottle):
     """Unauthenticated requests (the schema, the docs, refused calls), counted per client address."""
 
     scope = "anon"
 
 
-class TokenThrottle(_SettingsRate, UserRateThrottle):
+class TokenThrottle(_SettingsRate, _WithoutCacheLetThrough, UserRateThrottle):
     """Requests authenticated by an API token, counted per user."""
 
     scope = "token"

@@ -22,6 +22,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from kpi_dashboard.audit import audit_record
+from kpi_dashboard.cache_optional import cache_or
 from kpi_dashboard.locks import LockBusy, advisory_lock, consistent_reads
 from metrics.engine import KpiResult, as_of_date, kpis_compute
 from metrics.models import KpiRecomputeRequest, KpiRun, KpiSnapshot
@@ -241,12 +242,14 @@ def _queue_pending_run() -> None:
         recompute_pending_kpis.apply()
         return
     debounce = settings.KPI_RECOMPUTE_DEBOUNCE_SECONDS
-    if not cache.add(QUEUED_KEY, "1", timeout=debounce):
+    # Without the cache (Redis down) there is no debounce: queue (the broker is likely down too).
+    queued = cache_or(lambda: cache.add(QUEUED_KEY, "1", timeout=debounce), fallback=True, what="debouncing")
+    if not queued:
         return  # a run is already queued and will absorb this request
     try:
         recompute_pending_kpis.apply_async(countdown=debounce, expires=debounce + 3600)
     except Exception:  # the broker is down: the request waits in the table for the periodic sweep
-        cache.delete(QUEUED_KEY)
+        cache_or(lambda: cache.delete(QUEUED_KEY), fallback=None, what="debouncing")
         logger.warning("could not queue a KPI recompute; the request stays pending", exc_info=True)
 
 
@@ -254,7 +257,7 @@ def kpi_recompute_pending(*, as_of: datetime.date | None = None) -> KpiRun | Non
     """Run one recompute covering every pending request; None when nothing is pending."""
     from django.core.cache import cache
 
-    cache.delete(QUEUED_KEY)
+    cache_or(lambda: cache.delete(QUEUED_KEY), fallback=None, what="debouncing")
     with transaction.atomic():
         pending = list(KpiRecomputeRequest.objects.select_for_update().values_list("pk", "month"))
     if not pending:
