@@ -100,6 +100,13 @@ class Deal(models.Model):
             models.Index(fields=["stage", "closed_on"], include=["territory", "owner"], name="deal_stage_closed"),
             # Open deals (no close date, or closed after a day) for pipeline drill-downs.
             models.Index(fields=["closed_on"], name="deal_closed"),
+            # A customer's first won deal (new-customers drill-down): one index-only probe per won deal.
+            models.Index(
+                fields=["customer", "closed_on", "external_id"],
+                include=["id"],
+                condition=Q(stage="won"),
+                name="deal_first_won",
+            ),
             # The API's keyset order by amount (ordering=-amount walks it backwards).
             models.Index(fields=["amount", "id"], name="deal_amount_keyset"),
             # The API's default keyset order (metrics.api.pagination): newest close first, open deals last.
