@@ -18,6 +18,7 @@ from kpi_dashboard.celery import app
 from metrics.models import KpiRecomputeRequest, KpiRun, KpiSnapshot
 from metrics.services.targets import TargetScope, target_input_clean, targets_set
 from tests.factories import AssignmentFactory, DealFactory, SalesRepFactory
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -29,15 +30,6 @@ def _reset_broker_connections():
     pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
-
-
-def _wait_for(condition, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.fixture
@@ -88,7 +80,7 @@ def company(tree):
 
 def test_worker_runs_the_recompute_task(worker, company):
     app.send_task("metrics.recompute_kpis", kwargs={"reason": "worker test"})
-    assert _wait_for(lambda: KpiRun.objects.filter(status="succeeded").exists()), worker.stdout.read1(10_000)
+    assert wait_for(lambda: KpiRun.objects.filter(status="succeeded").exists()), worker.stdout.read1(10_000)
     run = KpiRun.objects.get()
     assert (run.kind, run.as_of, run.reason) == ("full", datetime.date(2025, 12, 31), "worker test")
     revenue = KpiSnapshot.objects.get(scope="territory:na", period="2025-02", kpi="revenue")
@@ -102,7 +94,7 @@ def test_a_burst_of_target_changes_causes_one_run(worker, company):
         for value in (1000, 2000, 3000):  # 36 committed changes, each asking for a recompute
             targets_set(entry=target_input_clean(scope=scope, kpi="revenue", period=f"2025-{month:02d}", value=value))
     assert KpiRecomputeRequest.objects.count() == 36
-    assert _wait_for(lambda: KpiRun.objects.filter(status="succeeded").exists())
+    assert wait_for(lambda: KpiRun.objects.filter(status="succeeded").exists())
     time.sleep(3)  # longer than the debounce window: a second run would have started by now
     assert KpiRun.objects.count() == 1
     run = KpiRun.objects.get()

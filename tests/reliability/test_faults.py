@@ -25,7 +25,8 @@ from kpi_dashboard.celery import app
 from metrics.models import KpiRecomputeRequest, KpiRun, KpiSnapshot, Target, TargetChange
 from metrics.services.recompute import kpi_recompute
 from tests.factories import AssignmentFactory, DealFactory, SalesRepFactory
-from tests.metrics.test_recompute_worker import _reset_broker_connections, _wait_for
+from tests.metrics.test_recompute_worker import _reset_broker_connections
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = datetime.date(2025, 12, 31)
@@ -53,7 +54,7 @@ def _redis_start(port: int) -> subprocess.Popen:
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    assert _wait_for(lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout
+    assert wait_for(lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout
                      == b"PONG\n", timeout=10)  # fmt: skip
     return process
 
@@ -122,7 +123,7 @@ def test_worker_killed_mid_recompute_leaves_the_previous_set_and_the_next_run_co
         with blocker.cursor() as cursor:
             cursor.execute("BEGIN; LOCK TABLE metrics_kpisnapshot IN ACCESS EXCLUSIVE MODE")
             app.send_task("metrics.recompute_kpis", kwargs={"reason": "to be killed"})
-            assert _wait_for(lambda: KpiRun.objects.filter(status="running").exists(), timeout=30)
+            assert wait_for(lambda: KpiRun.objects.filter(status="running").exists(), timeout=30)
             time.sleep(0.5)  # let it reach the snapshot write
             worker.send_signal(signal.SIGKILL)
             worker.wait(timeout=10)
@@ -133,7 +134,7 @@ def test_worker_killed_mid_recompute_leaves_the_previous_set_and_the_next_run_co
     assert snapshot_rows() == before  # pages still read the previous complete set
     assert set(KpiSnapshot.objects.values_list("run_id", flat=True)) == {first.pk}
     # The killed worker's backend dies with it; its advisory lock is released by PostgreSQL.
-    assert _wait_for(lambda: not KpiRun.objects.filter(status="running").exclude(pk=killed.pk).exists())
+    assert wait_for(lambda: not KpiRun.objects.filter(status="running").exclude(pk=killed.pk).exists())
     after = kpi_recompute(reason="next", as_of=AS_OF)
     killed.refresh_from_db()
     assert killed.status == "failed"
@@ -175,7 +176,7 @@ def test_broker_down_an_edit_is_saved_pending_and_run_when_the_broker_is_back(br
     worker = _worker(broker["url"], broker["queue"])
     broker["processes"].append(worker)
     app.send_task("metrics.recompute_pending_kpis")  # what the 10-minute beat sweep sends
-    assert _wait_for(lambda: KpiRecomputeRequest.objects.count() == 0, timeout=60)
+    assert wait_for(lambda: KpiRecomputeRequest.objects.count() == 0, timeout=60)
     run = KpiRun.objects.latest("pk")
     assert (run.status, run.kind, run.since) == ("succeeded", "since", datetime.date(2025, 3, 1))
     target = KpiSnapshot.objects.get(scope="territory:na", period="2025-03", kpi="revenue")

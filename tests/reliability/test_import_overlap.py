@@ -13,7 +13,6 @@ import csv
 import datetime
 import io
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from metrics.services.recompute import kpi_recompute
 from sales.importers.core import ImportContext
 from sales.importers.service import crm_import_path
 from sales.models import Deal, ImportRun
+from tests.waiting import wait_for
 
 DATASET = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "acceptance"
 AS_OF = datetime.date(2025, 12, 31)
@@ -178,7 +178,7 @@ def test_a_recompute_overlapping_an_import_writes_one_consistent_set(acceptance,
         # The import's recompute (eager here) waits for the lock: run the import in a thread too.
         importing = Paused(lambda: crm_import_path(path=changes, format="generic"))
         importing.start()
-        assert _wait(lambda: Deal.objects.filter(external_id__startswith="overlap-").count() == 20)
+        assert wait_for(lambda: Deal.objects.filter(external_id__startswith="overlap-").count() == 20, TIMEOUT, 0.05)
     finally:
         release.set()
     run = overlapping.finish()
@@ -194,12 +194,3 @@ def test_a_recompute_overlapping_an_import_writes_one_consistent_set(acceptance,
     assert after_import != before
     kpi_recompute(reason="clean, after", as_of=AS_OF)
     assert snapshot_rows() == after_import  # exactly a clean run on the data after the import
-
-
-def _wait(condition, timeout: float = TIMEOUT) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
