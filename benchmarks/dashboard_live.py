@@ -34,7 +34,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth.decorators import login_required  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from kpi_dashboard.access import rep_visible_or_404, territory_visible_or_404  # noqa: E402
+from accounts.access import rep_visible_or_404, territory_visible_or_404  # noqa: E402
 from kpi_dashboard.urls import urlpatterns as product_urlpatterns  # noqa: E402
 from kpi_dashboard.views import SnapshotReader  # noqa: E402
 from metrics.engine import kpis_compute  # noqa: E402
@@ -43,15 +43,8 @@ from metrics.models import KpiSnapshot  # noqa: E402
 from metrics.periods import Period, month_add, period_last_year, period_month, period_previous  # noqa: E402
 from metrics.registry import KPIS, Unit  # noqa: E402
 from metrics.scopes import scope_index_build  # noqa: E402
-from metrics.selectors import (  # noqa: E402
-    LEADERBOARD_KPIS,
-    KpiCard,
-    LeaderboardTop,
-    RepRank,
-    _change,
-    kpi_leaderboard,
-    reps_in_territory,
-)
+from metrics.selectors.cards import KpiCard, _change  # noqa: E402
+from metrics.selectors.leaderboards import LEADERBOARD_KPIS, LeaderboardTop, RepRank, kpi_leaderboard, reps_in_territory  # noqa: E402
 from metrics.services.recompute import facts_first_month  # noqa: E402
 from reps.models import SalesRep  # noqa: E402
 from reps.views import scorecard_render  # noqa: E402

@@ -153,7 +153,7 @@ def logins_plan(periods: list[str], *, as_of: datetime.date, fiscal_start_month:
     """The demo logins (sales/demo/plan.py) and the URLs of what each may see, read from the database."""
     from django.contrib.auth import get_user_model
 
-    from kpi_dashboard.access import Role, reps_visible_to, territories_visible_to, user_role
+    from accounts.access import Role, reps_visible_to, territories_visible_to, user_role
     from metrics.periods import period_parse
     from sales.demo import plan
 

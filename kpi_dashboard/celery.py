@@ -13,5 +13,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kpi_dashboard.settings")
 app = Celery("kpi_dashboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# Project-level tasks are not in an installed app, so name their module.
-app.conf.imports = ("kpi_dashboard.tasks",)

@@ -9,7 +9,7 @@ snapshots. A commit changes the version, so nothing read before it is served
 after it, and a set is never cached half-written (a run commits whole).
 
 The readers' answers depend on their arguments only: who may see a scope was
-decided before the call (kpi_dashboard.access), so one entry serves every
+decided before the call (accounts.access), so one entry serves every
 viewer of that scope. Names shown beside numbers (a rep renamed since) follow
 at the next recompute, like the numbers. Without the cache (Redis down), pages
 read the snapshots directly.
@@ -25,10 +25,11 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
-from kpi_dashboard.cache_optional import cache_or
 from kpi_dashboard.views import SNAPSHOTS, SnapshotReader
+from metrics.cache_optional import cache_or
 from metrics.periods import Period
-from metrics.selectors import Freshness, LeaderboardRow
+from metrics.selectors.freshness import Freshness
+from metrics.selectors.leaderboards import LeaderboardRow
 
 T = TypeVar("T")
 

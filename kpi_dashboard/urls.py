@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
+from accounts.forms import AdminLoginForm, LoginForm
 from kpi_dashboard import views
-from kpi_dashboard.forms import AdminLoginForm, LoginForm
 
 admin.site.site_header = "Territory KPI administration"
 admin.site.site_title = "Territory KPI admin"
@@ -19,6 +20,11 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The audit log moved from the project package to accounts; its old admin address still leads there.
+    re_path(
+        r"^admin/kpi_dashboard/auditevent/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/accounts/auditevent/%(rest)s", permanent=True, query_string=True),
+    ),
     path("admin/", admin.site.urls),
     # The REST API (metrics/api): /api/v1/..., its schema and docs; other /api/ URLs answer a JSON 404.
     path("api/", include("metrics.api.urls")),

@@ -24,7 +24,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from kpi_dashboard.access import Role, territories_visible_to, user_role
+from accounts.access import Role, territories_visible_to, user_role
 from metrics import charts
 from metrics.engine import as_of_date
 from metrics.periods import (
@@ -37,19 +37,20 @@ from metrics.periods import (
     periods_containing,
 )
 from metrics.registry import KPI_BY_KEY, Kind
-from metrics.selectors import (
-    Freshness,
+from metrics.selectors.cards import (
     KpiCard,
     kpi_cards,
-    kpi_freshness,
     kpi_funnel,
+    kpi_periods_available,
+    kpi_series_many,
+    kpi_snapshots_for_scopes,
+)
+from metrics.selectors.freshness import Freshness, kpi_freshness
+from metrics.selectors.leaderboards import (
     kpi_leaderboard,
     kpi_leaderboard_top,
     kpi_leaderboard_win_rates,
-    kpi_periods_available,
     kpi_rep_rank,
-    kpi_series_many,
-    kpi_snapshots_for_scopes,
     kpi_territory_leaderboard,
 )
 

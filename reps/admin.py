@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Prefetch
 
-from kpi_dashboard.admin_widgets import SafeAutocompleteAdmin
-from kpi_dashboard.audit import AuditedAdmin, audit_record
+from accounts.admin_widgets import SafeAutocompleteAdmin
+from accounts.audit import AuditedAdmin, audit_record
 from metrics.admin_hooks import KpiRecomputeOnChange, assignment_months
 from metrics.services.recompute import kpi_recompute_request
 from reps.forms import AssignmentInlineFormSet, RepAssignmentForm

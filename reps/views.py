@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from kpi_dashboard.access import Role, own_rep_or_404, rep_visible_or_404
+from accounts.access import Role, own_rep_or_404, rep_visible_or_404
 from kpi_dashboard.csv_export import csv_response
 from kpi_dashboard.snapshot_cache import snapshots_for
 from kpi_dashboard.views import (
@@ -30,7 +30,7 @@ from kpi_dashboard.views import (
     viewer_of,
 )
 from metrics.engine import as_of_date
-from metrics.selectors import kpi_freshness
+from metrics.selectors.freshness import kpi_freshness
 from reps.models import SalesRep
 
 

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import F
 
-from kpi_dashboard.admin_widgets import SafeAutocompleteAdmin
+from accounts.admin_widgets import SafeAutocompleteAdmin
 from metrics.admin_hooks import KpiRecomputeOnChange
 from sales.models import Activity, Customer, Deal, Expense, Product, SurveyResponse
 from territories.admin import TerritorySubtreeFilter

@@ -19,12 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from kpi_dashboard.access import (
-    Role,
-    company_visible_or_404,
-    deals_visible_to,
-    rep_visible_or_404,
-)
+from accounts.access import Role, company_visible_or_404, deals_visible_to, rep_visible_or_404
 from kpi_dashboard.csv_export import csv_response
 from kpi_dashboard.views import (
     DRILL_KPIS,
@@ -41,7 +36,7 @@ from metrics import charts
 from metrics.engine import as_of_date
 from metrics.periods import Period
 from metrics.registry import KPI_BY_KEY
-from metrics.selectors import kpi_freshness
+from metrics.selectors.freshness import kpi_freshness
 from sales.models import Deal, Stage
 
 PAGE_SIZE = 50

@@ -11,8 +11,8 @@ from django.http import Http404, HttpResponseBadRequest
 from django.utils import timezone
 from treebeard.admin import TreeAdmin
 
-from kpi_dashboard.admin_widgets import SafeAutocompleteAdmin
-from kpi_dashboard.audit import AuditedAdmin, audit_record
+from accounts.admin_widgets import SafeAutocompleteAdmin
+from accounts.audit import AuditedAdmin, audit_record
 from metrics.admin_hooks import KpiRecomputeOnChange, assignment_months
 from territories.forms import TerritoryAssignmentForm, TerritoryForm
 from territories.models import Territory, TerritoryAssignment

@@ -1,6 +1,6 @@
 """Company overview, territory dashboards, leaderboards and their CSV exports.
 
-Every view finds its object through kpi_dashboard.access (404 when the user may
+Every view finds its object through accounts.access (404 when the user may
 not see it) and reads KPI snapshots only.
 """
 
@@ -16,10 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from kpi_dashboard.access import (
-    Role,
-    company_visible_or_404,
-)
+from accounts.access import Role, company_visible_or_404
 from kpi_dashboard.csv_export import csv_response
 from kpi_dashboard.snapshot_cache import snapshots_for
 from kpi_dashboard.views import (
@@ -41,7 +38,8 @@ from kpi_dashboard.views import (
 from metrics import charts
 from metrics.engine import as_of_date
 from metrics.registry import Unit
-from metrics.selectors import Leaderboard, LeaderboardRow, kpi_freshness
+from metrics.selectors.freshness import kpi_freshness
+from metrics.selectors.leaderboards import Leaderboard, LeaderboardRow
 from territories.models import Territory
 
 LEADERBOARD_TOP = 10

@@ -18,7 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
-from kpi_dashboard.middleware import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, database_lost
+from accounts.middleware import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, database_lost
 
 logger = logging.getLogger("metrics.api")
 

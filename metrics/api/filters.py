@@ -1,6 +1,6 @@
 """Query filters of the drill-down lists; a bad filter value is a 400 naming the parameter.
 
-Choices of territory and rep come from kpi_dashboard.access, so a filter can
+Choices of territory and rep come from accounts.access, so a filter can
 only name what the caller may see, and an unknown value and a hidden one get
 the same answer (nothing can be enumerated through a filter).
 """
@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from kpi_dashboard.access import reps_visible_to, territories_visible_to, user_can_see_scope
+from accounts.access import reps_visible_to, territories_visible_to, user_can_see_scope
 from metrics.models import Target, TargetChange
 from metrics.registry import TARGETABLE_KPI_KEYS
 from reps.models import SalesRep

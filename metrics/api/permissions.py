@@ -1,10 +1,10 @@
-"""Who may call what. Which *rows* a caller sees is decided by kpi_dashboard.access, in the base view."""
+"""Who may call what. Which *rows* a caller sees is decided by accounts.access, in the base view."""
 
 from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from kpi_dashboard.access import Role, user_role
+from accounts.access import Role, user_role
 
 
 class IsAdminRole(BasePermission):

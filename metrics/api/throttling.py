@@ -11,7 +11,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from kpi_dashboard.cache_optional import cache_or
+from metrics.cache_optional import cache_or
 
 
 class _SettingsRate:

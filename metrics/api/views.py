@@ -2,7 +2,7 @@
 
 ``ApiView`` owns ``get_queryset`` and ``get_object`` (a subclass that tries to
 override them is refused at import), so rows only ever come from a
-kpi_dashboard.access selector, and KPI scopes only through ``scope_visible``.
+accounts.access selector, and KPI scopes only through ``scope_visible``.
 Anything outside what the caller may see answers 404, exactly like something
 that does not exist.
 """
@@ -27,13 +27,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from kpi_dashboard.access import (
+from accounts.access import (
     deals_visible_to,
     import_runs_visible_to,
-    kpi_runs_visible_to,
     reps_visible_to,
-    target_changes_visible_to,
-    targets_visible_to,
     territories_visible_to,
     user_can_see_scope,
 )
@@ -45,7 +42,8 @@ from metrics.api.permissions import IsAdminRole, ReadOrAdminWrite
 from metrics.engine import as_of_date
 from metrics.models import TargetChange
 from metrics.scopes import ScopeError, scope_index_build, scope_validate
-from metrics.selectors import (
+from metrics.selectors.freshness import kpi_runs_visible_to
+from metrics.selectors.reports import (
     ReportError,
     ReportQuery,
     kpi_funnel_report,
@@ -53,6 +51,7 @@ from metrics.selectors import (
     kpi_report_snapshot,
     kpi_series_report,
 )
+from metrics.selectors.targets import target_changes_visible_to, targets_visible_to
 from metrics.services.api_runs import kpi_run_queue
 from metrics.services.targets import (
     TargetInputError,
@@ -69,7 +68,7 @@ _BIGINT = 2**63 - 1
 
 
 class ApiView(GenericAPIView):
-    """Base of every endpoint. Rows come from ``visible_to`` (a kpi_dashboard.access selector); scopes from
+    """Base of every endpoint. Rows come from ``visible_to`` (a accounts.access selector); scopes from
     ``scope_visible``. Subclasses narrow rows with ``narrow`` and never see anything else."""
 
     permission_classes = [IsAuthenticated]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from metrics.engine import as_of_date
 from metrics.models import KpiRun
+from metrics.services.recompute import RECOMPUTE_TASK, task_signature
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +44,8 @@ def kpi_run_queue(*, since: datetime.date | None = None, reason: str = "", user=
 
 
 def _run_send(*, run_id: int, since: datetime.date | None, reason: str) -> None:
-    from metrics.tasks import recompute_kpis
-
     try:
-        recompute_kpis.apply_async(
+        task_signature(RECOMPUTE_TASK).apply_async(
             kwargs={"since": since.isoformat() if since else None, "reason": reason, "run_id": run_id},
             expires=QUEUE_EXPIRES_SECONDS,
         )

@@ -17,14 +17,18 @@ import logging
 from collections.abc import Iterable, Iterator
 
 import pandas as pd
+from celery import current_app
+from celery.canvas import Signature
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from kpi_dashboard.audit import audit_record
-from kpi_dashboard.cache_optional import cache_or
-from kpi_dashboard.locks import LockBusy, advisory_lock, consistent_reads
+from accounts.audit import audit_record
+from metrics.cache_optional import cache_or
 from metrics.engine import KpiResult, as_of_date, kpis_compute
+from metrics.locks import LockBusy, advisory_lock, consistent_reads
 from metrics.models import KpiRecomputeRequest, KpiRun, KpiSnapshot
 from metrics.periods import Period, periods_between
 from sales.models import Activity, Deal, Expense, SurveyResponse
@@ -58,8 +62,6 @@ def facts_first_month() -> datetime.date | None:
 
 def periods_to_compute(*, as_of: datetime.date, since: datetime.date | None = None) -> list[Period]:
     """Every month, quarter and year up to ``as_of``; with ``since``, those ending on or after it."""
-    from django.conf import settings
-
     first = facts_first_month()
     if first is None:
         return []
@@ -214,6 +216,14 @@ def _copy_frame(frame: pd.DataFrame) -> None:
 # --- requests after a change (debounced) ----------------------------------------------------------
 
 QUEUED_KEY = "kpi:recompute-queued"
+# metrics.tasks imports this module, so this one queues its tasks by name (metrics.apps registers them).
+RECOMPUTE_TASK = "metrics.recompute_kpis"
+PENDING_TASK = "metrics.recompute_pending_kpis"
+
+
+def task_signature(name: str) -> Signature:
+    """The registered task ``name``, to queue (or, with no broker, run in process)."""
+    return current_app.signature(name)
 
 
 def kpi_recompute_request(*, months: Iterable[datetime.date], reason: str) -> None:
@@ -233,11 +243,7 @@ def kpi_recompute_request(*, months: Iterable[datetime.date], reason: str) -> No
 
 
 def _queue_pending_run() -> None:
-    from django.conf import settings
-    from django.core.cache import cache
-
-    from metrics.tasks import recompute_pending_kpis
-
+    recompute_pending_kpis = task_signature(PENDING_TASK)
     if settings.CELERY_TASK_ALWAYS_EAGER:
         recompute_pending_kpis.apply()
         return
@@ -255,8 +261,6 @@ def _queue_pending_run() -> None:
 
 def kpi_recompute_pending(*, as_of: datetime.date | None = None) -> KpiRun | None:
     """Run one recompute covering every pending request; None when nothing is pending."""
-    from django.core.cache import cache
-
     cache_or(lambda: cache.delete(QUEUED_KEY), fallback=None, what="debouncing")
     with transaction.atomic():
         pending = list(KpiRecomputeRequest.objects.select_for_update().values_list("pk", "month"))

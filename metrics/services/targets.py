@@ -15,7 +15,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 
-from kpi_dashboard.audit import audit_record
+from accounts.audit import audit_record
 from metrics.models import Distribution, Target, TargetChange
 from metrics.periods import Period, PeriodError, period_parse
 from metrics.registry import KPI_BY_KEY, KpiDefinition

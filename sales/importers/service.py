@@ -11,8 +11,8 @@ from pathlib import Path
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from kpi_dashboard.audit import audit_record
-from kpi_dashboard.locks import LockBusy, advisory_lock
+from accounts.audit import audit_record
+from metrics.locks import LockBusy, advisory_lock
 from metrics.services.recompute import kpi_recompute_request
 from sales.importers import generic, maven
 from sales.importers.core import ImportContext

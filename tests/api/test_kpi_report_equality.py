@@ -16,7 +16,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from metrics.periods import period_parse
-from metrics.selectors import kpi_cards
+from metrics.selectors.cards import kpi_cards
 from metrics.services.recompute import kpi_recompute
 from sales.importers.service import crm_import_path
 from tests.factories import UserFactory

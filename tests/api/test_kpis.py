@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from metrics.periods import period_parse
-from metrics.selectors import kpi_cards
+from metrics.selectors.cards import kpi_cards
 
 pytestmark = pytest.mark.django_db
 

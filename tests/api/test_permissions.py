@@ -3,7 +3,7 @@
 The matrix is checked against the API's URL configuration, so an endpoint (or
 a method on one) added without a row here fails ``test_the_matrix_covers_every_endpoint_and_method``.
 
-Rules (the pages' rules, kpi_dashboard.access): admins see everything; a manager
+Rules (the pages' rules, accounts.access): admins see everything; a manager
 their subtrees and the reps assigned there; a rep their own scorecard; anyone
 else signed in nothing. Out of scope answers 404 (like something unknown);
 writes, imports and recomputes are for admins (403 for the others); no

@@ -8,13 +8,8 @@ from django.utils import timezone
 
 from metrics.models import KpiRun, KpiSnapshot
 from metrics.periods import period_parse
-from metrics.selectors import (
-    kpi_leaderboard,
-    kpi_periods_available,
-    kpi_rep_rank,
-    kpi_series_many,
-    reps_in_territory,
-)
+from metrics.selectors.cards import kpi_periods_available, kpi_series_many
+from metrics.selectors.leaderboards import kpi_leaderboard, kpi_rep_rank, reps_in_territory
 from reps.models import SalesRep
 from tests.factories import AssignmentFactory, SalesRepFactory
 

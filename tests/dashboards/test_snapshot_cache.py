@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kpi_dashboard.snapshot_cache import CachedSnapshotReader, snapshot_version
 from metrics.periods import period_parse
-from metrics.selectors import kpi_freshness
+from metrics.selectors.freshness import kpi_freshness
 from metrics.services.recompute import kpi_recompute
 from tests.dashboards.conftest import AS_OF, login, world_compute
 from tests.dashboards.html import card

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from metrics.selectors import kpi_report_live, kpi_report_query, kpi_report_snapshot
+from metrics.selectors.reports import kpi_report_live, kpi_report_query, kpi_report_snapshot
 from metrics.services.recompute import kpi_recompute
 from sales.importers.service import crm_import_path
 

@@ -11,7 +11,7 @@ from fractions import Fraction
 import pytest
 
 from metrics.periods import period_parse
-from metrics.selectors import kpi_funnel_report, kpi_report_live, kpi_report_query
+from metrics.selectors.reports import kpi_funnel_report, kpi_report_live, kpi_report_query
 from metrics.services.recompute import kpi_recompute
 from tests.factories import ActivityFactory, AssignmentFactory, DealFactory
 from tests.metrics.conftest import approx, funnel_rows, rep_in, target_put, wilson

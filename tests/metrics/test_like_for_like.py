@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from metrics.periods import period_parse
-from metrics.selectors import kpi_cards, kpi_report_live, kpi_report_query
+from metrics.selectors.cards import kpi_cards
+from metrics.selectors.reports import kpi_report_live, kpi_report_query
 from metrics.services.recompute import kpi_recompute
 from tests.factories import DealFactory, SalesRepFactory
 

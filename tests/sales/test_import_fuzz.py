@@ -37,7 +37,7 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from kpi_dashboard.models import AuditEvent
+from accounts.models import AuditEvent
 from metrics.models import Target
 from metrics.periods import period_parse
 from sales.importers import ImportResult, Issue, crm_import_path, crm_import_uploads

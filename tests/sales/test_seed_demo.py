@@ -16,7 +16,7 @@ from django.db.models import CheckConstraint, Exists, F, OuterRef, Q
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from kpi_dashboard.access import Role, reps_visible_to, territories_visible_to, user_role
+from accounts.access import Role, reps_visible_to, territories_visible_to, user_role
 from metrics.models import Distribution, KpiRecomputeRequest, Target, TargetChange
 from reps.models import SalesRep
 from sales.demo import plan

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from kpi_dashboard.models import AuditEvent
+from accounts.models import AuditEvent
 from metrics.services.recompute import kpi_recompute
 from metrics.services.targets import TargetScope, target_input_clean, targets_delete, targets_set
 from sales.importers.service import crm_import_path
@@ -77,12 +77,19 @@ def test_audit_list_is_visible_to_admins_and_read_only(client, admin_user, tree)
     AuditEvent.objects.create(actor=admin_user, actor_name="boss", action="update", object_type="target",
                               summary="targets of territory:na revenue: 3 months set")  # fmt: skip
     client.force_login(admin_user)
-    page = client.get("/admin/kpi_dashboard/auditevent/")
+    page = client.get("/admin/accounts/auditevent/")
     assert page.status_code == 200
     assert "targets of territory:na revenue: 3 months set" in page.content.decode()
-    assert client.get("/admin/kpi_dashboard/auditevent/add/").status_code == 403
+    assert client.get("/admin/accounts/auditevent/add/").status_code == 403
     event = AuditEvent.objects.get()
-    assert client.post(f"/admin/kpi_dashboard/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/accounts/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     staff = UserFactory(username="viewer", is_staff=True)
     client.force_login(staff)
-    assert client.get("/admin/kpi_dashboard/auditevent/").status_code == 403
+    assert client.get("/admin/accounts/auditevent/").status_code == 403
+
+
+def test_audit_list_keeps_its_address_from_before_the_accounts_app(client, admin_user):
+    client.force_login(admin_user)
+    old = client.get("/admin/kpi_dashboard/auditevent/?action=update")
+    assert old.status_code == 301
+    assert old["Location"] == "/admin/accounts/auditevent/?action=update"

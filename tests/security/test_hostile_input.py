@@ -34,7 +34,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.fields import BooleanField
 from rest_framework.test import APIClient
 
-from kpi_dashboard.models import AuditEvent
+from accounts.models import AuditEvent
 from kpi_dashboard.views import BAD_INPUT_MESSAGE_MAX
 from metrics.models import Distribution, KpiRecomputeRequest, KpiRun, Target, TargetChange
 from metrics.registry import KPI_BY_KEY

@@ -271,4 +271,4 @@ def test_the_admins_saved_message_and_the_audit_log_show_the_name_escaped(compan
     link = f'<a href="/admin/territories/territory/{east.pk}/change/">{escape(str(east))}</a>'
     assert f"The territory “{link}” was changed successfully." in html
     assert not any(payload in html for payload in RAW)
-    page(admin_browser, "/admin/kpi_dashboard/auditevent/", TERRITORY)  # "territory <name> (na-east) changed"
+    page(admin_browser, "/admin/accounts/auditevent/", TERRITORY)  # "territory <name> (na-east) changed"

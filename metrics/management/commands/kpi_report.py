@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from metrics.registry import KPI_BY_KEY, Unit
-from metrics.selectors import ReportError, kpi_report_live, kpi_report_query, kpi_report_snapshot
+from metrics.selectors.reports import ReportError, kpi_report_live, kpi_report_query, kpi_report_snapshot
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Write the audit log (kpi_dashboard.models.AuditEvent); read it in the admin.
+"""Write the audit log (accounts.models.AuditEvent); read it in the admin.
 
 Each service or admin hook that changes targets, territories, assignments or users, or runs an
 import or a recompute, calls ``audit_record`` itself, inside its own transaction: the event is
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from kpi_dashboard.models import AuditEvent
+from accounts.models import AuditEvent
 
 
 def audit_record(

@@ -27,6 +27,9 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        # The table keeps the name it had when the audit log lived in the project package:
+        # moving the model did not rebuild it (accounts/migrations/0001_initial.py).
+        db_table = "kpi_dashboard_auditevent"
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 

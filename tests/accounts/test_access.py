@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from kpi_dashboard.access import (
+from accounts.access import (
     Role,
     rep_ids_visible_to,
     territories_visible_to,
@@ -73,12 +73,7 @@ def test_unlinked_user_sees_nothing(people):
 
 
 def test_scope_keys_and_facts_follow_the_same_rules(people, tree):
-    from kpi_dashboard.access import (
-        customers_visible_to,
-        deals_visible_to,
-        scope_keys_visible_to,
-        user_can_see_scope,
-    )
+    from accounts.access import customers_visible_to, deals_visible_to, scope_keys_visible_to, user_can_see_scope
     from tests.factories import CustomerFactory, DealFactory
 
     east_deal = DealFactory(owner=people["linked"], territory=tree["na-east"])

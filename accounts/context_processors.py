@@ -1,4 +1,4 @@
-from kpi_dashboard.access import user_role
+from accounts.access import user_role
 
 
 def role(request):

@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from kpi_dashboard.audit import AuditedAdmin
-from kpi_dashboard.models import AuditEvent
+from accounts.audit import AuditedAdmin
+from accounts.models import AuditEvent
 
 
 @admin.register(AuditEvent)

@@ -15,7 +15,12 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from reps.models import SalesRep
+from sales.models import Customer, Deal, ImportRun
+from territories.models import Territory
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -42,14 +47,12 @@ def user_role(user: AbstractBaseUser | AnonymousUser | None) -> Role:
 
 
 def _linked_rep_id(user) -> int | None:
-    from reps.models import SalesRep
 
     return SalesRep.objects.filter(user=user).values_list("pk", flat=True).first()
 
 
 def territories_visible_to(*, user):
     """Return the territories ``user`` may see, as a queryset (possibly empty)."""
-    from territories.models import Territory
 
     role = user_role(user)
     if role is Role.ADMIN:
@@ -69,7 +72,6 @@ def territory_ids_visible_to(*, user) -> set[int]:
 
 def reps_visible_to(*, user):
     """Return the reps whose scorecards ``user`` may see, as a queryset."""
-    from reps.models import SalesRep
 
     role = user_role(user)
     if role is Role.ADMIN:
@@ -115,7 +117,6 @@ def user_can_see_scope(*, user, scope: str) -> bool:
 
 def deals_visible_to(*, user):
     """Deals ``user`` may list: admins all; managers those stored in their subtrees; reps their own."""
-    from sales.models import Deal
 
     role = user_role(user)
     if role is Role.ADMIN:
@@ -129,7 +130,6 @@ def deals_visible_to(*, user):
 
 def customers_visible_to(*, user):
     """Customers ``user`` may list: by the customer's territory (managers) or owner (reps)."""
-    from sales.models import Customer
 
     role = user_role(user)
     if role is Role.ADMIN:
@@ -146,16 +146,12 @@ def customers_visible_to(*, user):
 
 def company_visible_or_404(*, user) -> None:
     """Raise ``Http404`` unless ``user`` may see the company overview (admins only)."""
-    from django.http import Http404
-
     if not user_can_see_scope(user=user, scope="company"):
         raise Http404("No such page.")
 
 
 def territory_visible_or_404(*, user, code: str):
     """The territory ``code`` if ``user`` may see it, else ``Http404`` (unknown and hidden look the same)."""
-    from django.http import Http404
-
     territory = territories_visible_to(user=user).filter(code=code).first()
     if territory is None:
         raise Http404("No such territory.")
@@ -164,8 +160,6 @@ def territory_visible_or_404(*, user, code: str):
 
 def rep_visible_or_404(*, user, rep_id: int):
     """The rep ``rep_id`` if ``user`` may see their scorecard, else ``Http404``."""
-    from django.http import Http404
-
     rep = reps_visible_to(user=user).filter(pk=rep_id).first()
     if rep is None:
         raise Http404("No such rep.")
@@ -174,50 +168,39 @@ def rep_visible_or_404(*, user, rep_id: int):
 
 def own_rep_or_404(*, user):
     """The rep linked to ``user`` if they may see its scorecard, else ``Http404``."""
-    from django.http import Http404
-
     rep_id = _linked_rep_id(user) if user is not None and user.is_authenticated else None
     if rep_id is None:
         raise Http404("Your login is not linked to a sales rep.")
     return rep_visible_or_404(user=user, rep_id=rep_id)
 
 
-# --- targets (the API's target list and change log) -------------------------------------------------
+# --- rows that belong to a scope: targets, the target change log, runs ---------------------------------
+# Their models live above the facts (metrics); the rule is here, applied to the queryset the caller passes.
 
 
-def targets_visible_to(*, user):
-    """Targets ``user`` may read: those of the territories and reps they may see."""
-    from metrics.models import Target
-
+def owned_rows_visible_to(rows: QuerySet, *, user) -> QuerySet:
+    """``rows`` (with ``territory`` and ``rep`` keys, e.g. targets) of the territories and reps ``user`` may see."""
     role = user_role(user)
     if role is Role.ADMIN:
-        return Target.objects.all()
+        return rows
     if role is Role.NONE:
-        return Target.objects.none()
-    return Target.objects.filter(
-        Q(territory__in=territories_visible_to(user=user)) | Q(rep__in=reps_visible_to(user=user))
-    )
+        return rows.none()
+    return rows.filter(Q(territory__in=territories_visible_to(user=user)) | Q(rep__in=reps_visible_to(user=user)))
 
 
-def target_changes_visible_to(*, user):
-    """Target change log rows ``user`` may read: those of the scopes they may see."""
-    from metrics.models import TargetChange
-
+def scoped_rows_visible_to(rows: QuerySet, *, user, field: str = "scope") -> QuerySet:
+    """``rows`` whose scope key (``field``) names a scope ``user`` may see (e.g. the target change log)."""
     visible = scope_keys_visible_to(user=user)
     if visible is None:
-        return TargetChange.objects.all()
-    return TargetChange.objects.filter(scope__in=sorted(visible))
+        return rows
+    return rows.filter(**{f"{field}__in": sorted(visible)})
+
+
+def admin_rows_visible_to(rows: QuerySet, *, user) -> QuerySet:
+    """``rows`` only admins read (recompute runs hold every error), empty for anyone else."""
+    return rows if user_role(user) is Role.ADMIN else rows.none()
 
 
 def import_runs_visible_to(*, user):
     """CRM import runs ``user`` may read: admins only (runs hold every file name and error)."""
-    from sales.models import ImportRun
-
-    return ImportRun.objects.all() if user_role(user) is Role.ADMIN else ImportRun.objects.none()
-
-
-def kpi_runs_visible_to(*, user):
-    """KPI recompute runs ``user`` may read: admins only."""
-    from metrics.models import KpiRun
-
-    return KpiRun.objects.all() if user_role(user) is Role.ADMIN else KpiRun.objects.none()
+    return admin_rows_visible_to(ImportRun.objects.all(), user=user)
