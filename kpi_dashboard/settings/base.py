@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "reps",
     "sales",
     "metrics",
+    "dashboards",
+    "api",
 ]
 
 MIDDLEWARE = [

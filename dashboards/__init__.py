@@ -1,0 +1,1 @@
+"""Every page a person reads: dashboards, scorecards, leaderboards, drill-downs, CSV exports, KPI cards and charts."""
