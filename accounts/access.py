@@ -47,13 +47,11 @@ def user_role(user: AbstractBaseUser | AnonymousUser | None) -> Role:
 
 
 def _linked_rep_id(user) -> int | None:
-
     return SalesRep.objects.filter(user=user).values_list("pk", flat=True).first()
 
 
 def territories_visible_to(*, user):
     """Return the territories ``user`` may see, as a queryset (possibly empty)."""
-
     role = user_role(user)
     if role is Role.ADMIN:
         return Territory.objects.all()
@@ -72,7 +70,6 @@ def territory_ids_visible_to(*, user) -> set[int]:
 
 def reps_visible_to(*, user):
     """Return the reps whose scorecards ``user`` may see, as a queryset."""
-
     role = user_role(user)
     if role is Role.ADMIN:
         return SalesRep.objects.all()
@@ -115,30 +112,26 @@ def user_can_see_scope(*, user, scope: str) -> bool:
     return visible is not None and scope in visible
 
 
-def deals_visible_to(*, user):
+def _facts_visible_to(rows: QuerySet, *, user) -> QuerySet:
+    """Facts with a ``territory`` and an ``owner``: admins all; managers those in their subtrees; reps their own."""
+    role = user_role(user)
+    if role is Role.ADMIN:
+        return rows
+    if role is Role.MANAGER:
+        return rows.filter(territory__in=territories_visible_to(user=user))
+    if role is Role.REP:
+        return rows.filter(owner__user=user)
+    return rows.none()
+
+
+def deals_visible_to(*, user) -> QuerySet[Deal]:
     """Deals ``user`` may list: admins all; managers those stored in their subtrees; reps their own."""
-
-    role = user_role(user)
-    if role is Role.ADMIN:
-        return Deal.objects.all()
-    if role is Role.MANAGER:
-        return Deal.objects.filter(territory__in=territories_visible_to(user=user))
-    if role is Role.REP:
-        return Deal.objects.filter(owner__user=user)
-    return Deal.objects.none()
+    return _facts_visible_to(Deal.objects.all(), user=user)
 
 
-def customers_visible_to(*, user):
+def customers_visible_to(*, user) -> QuerySet[Customer]:
     """Customers ``user`` may list: by the customer's territory (managers) or owner (reps)."""
-
-    role = user_role(user)
-    if role is Role.ADMIN:
-        return Customer.objects.all()
-    if role is Role.MANAGER:
-        return Customer.objects.filter(territory__in=territories_visible_to(user=user))
-    if role is Role.REP:
-        return Customer.objects.filter(owner__user=user)
-    return Customer.objects.none()
+    return _facts_visible_to(Customer.objects.all(), user=user)
 
 
 # --- pages: the object behind a URL, or 404 ---------------------------------------------------------

@@ -35,8 +35,11 @@ from django.contrib.auth.decorators import login_required  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from accounts.access import rep_visible_or_404, territory_visible_or_404  # noqa: E402
+from dashboards.page import territory_scope  # noqa: E402
+from dashboards.readers import SnapshotReader  # noqa: E402
+from dashboards.views.overview import dashboard_render  # noqa: E402
+from dashboards.views.scorecards import scorecard_render  # noqa: E402
 from kpi_dashboard.urls import urlpatterns as product_urlpatterns  # noqa: E402
-from kpi_dashboard.views import SnapshotReader  # noqa: E402
 from metrics.engine import kpis_compute  # noqa: E402
 from metrics.fetch import facts_fetch  # noqa: E402
 from metrics.models import KpiSnapshot  # noqa: E402
@@ -47,9 +50,7 @@ from metrics.selectors.cards import KpiCard, _change  # noqa: E402
 from metrics.selectors.leaderboards import LEADERBOARD_KPIS, LeaderboardTop, RepRank, kpi_leaderboard, reps_in_territory  # noqa: E402
 from metrics.services.recompute import facts_first_month  # noqa: E402
 from reps.models import SalesRep  # noqa: E402
-from reps.views import scorecard_render  # noqa: E402
 from territories.models import Territory  # noqa: E402
-from territories.views import dashboard_render, territory_scope  # noqa: E402
 
 
 class LiveReader(SnapshotReader):

@@ -35,7 +35,7 @@ from django.db import transaction  # noqa: E402
 from hypothesis import given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from tests.sales.test_import_fuzz import (  # noqa: E402
+from tests.helpers.import_fuzz import (  # noqa: E402
     FUZZ,
     SOURCES,
     TALLY,

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,6 @@ class Schedule:
 
 def schedules_defined() -> list[Schedule]:
     """Return the periodic tasks the product needs."""
-    from django.conf import settings
-
     return [
         Schedule(
             name="Recompute KPIs nightly",
@@ -57,8 +57,6 @@ def schedules_defined() -> list[Schedule]:
 @transaction.atomic
 def schedules_sync() -> int:
     """Create or update the django-celery-beat entries; return how many were written."""
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
     written = 0
     for schedule in schedules_defined():
         crontab, _ = CrontabSchedule.objects.get_or_create(

@@ -4,7 +4,6 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from accounts.forms import AdminLoginForm, LoginForm
-from kpi_dashboard import views
 
 admin.site.site_header = "Territory KPI administration"
 admin.site.site_title = "Territory KPI admin"
@@ -12,8 +11,6 @@ admin.site.index_title = "Territories, reps, targets and data"
 admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
@@ -26,10 +23,8 @@ urlpatterns = [
         RedirectView.as_view(url="/admin/accounts/auditevent/%(rest)s", permanent=True, query_string=True),
     ),
     path("admin/", admin.site.urls),
-    # The REST API (metrics/api): /api/v1/..., its schema and docs; other /api/ URLs answer a JSON 404.
-    path("api/", include("metrics.api.urls")),
-    # Dashboards: company and territories, rep scorecards, drill-down lists.
-    path("", include("territories.urls")),
-    path("", include("reps.urls")),
-    path("", include("sales.urls")),
+    # The REST API (the api app): /api/v1/..., its schema and docs; other /api/ URLs answer a JSON 404.
+    path("api/", include("api.urls")),
+    # The landing redirect, the health check and every dashboard page.
+    path("", include("dashboards.urls")),
 ]

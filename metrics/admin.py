@@ -130,15 +130,8 @@ class TargetAdmin(admin.ModelAdmin):
         targets_delete(targets=targets, user=request.user, source=TargetChange.Source.ADMIN)
 
 
-@admin.register(TargetChange)
-class TargetChangeAdmin(admin.ModelAdmin):
-    """The change log: read-only for everyone, superusers included."""
-
-    list_display = ["changed_at", "changed_by", "source", "scope", "kpi", "month_label", "old", "new", "note"]
-    list_filter = ["source", "kpi"]
-    search_fields = ["scope", "note"]
-    date_hierarchy = "changed_at"
-    list_select_related = ["changed_by"]
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the system writes; admins read them."""
 
     def has_add_permission(self, request):
         return False
@@ -148,6 +141,17 @@ class TargetChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TargetChange)
+class TargetChangeAdmin(_ReadOnlyAdmin):
+    """The change log: read-only for everyone, superusers included."""
+
+    list_display = ["changed_at", "changed_by", "source", "scope", "kpi", "month_label", "old", "new", "note"]
+    list_filter = ["source", "kpi"]
+    search_fields = ["scope", "note"]
+    date_hierarchy = "changed_at"
+    list_select_related = ["changed_by"]
 
     @admin.display(description="month", ordering="month")
     def month_label(self, obj: TargetChange) -> str:
@@ -164,19 +168,6 @@ class TargetChangeAdmin(admin.ModelAdmin):
 
 def _optional_value(value: Decimal | None) -> str:
     return "—" if value is None else admin_views.value_display(value)
-
-
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Records the system writes; admins read them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(KpiRun)

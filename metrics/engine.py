@@ -1,7 +1,9 @@
 """The KPI engine: fetch → pure KPI functions → roll-ups, for every scope × period at once.
 
 ``kpis_compute`` is the one computation behind snapshots (``recompute_kpis``)
-and live reports (``kpi_report --live``), so the two agree exactly.
+and live reports (``kpi_report --live``), so the two agree exactly. It drives
+the scope × period grid; the roll-ups it reads are in ``metrics.rollups`` and
+the table it returns is laid out by ``metrics.kpi_table``.
 """
 
 from __future__ import annotations
@@ -14,18 +16,22 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
-from metrics.fetch import CENTS, FUNNEL_STAGES, TARGET_UNITS, Facts, Grain, facts_fetch, facts_to_date
+from metrics.fetch import CENTS, Facts, Grain, facts_fetch
+from metrics.kpi_table import COLUMNS, kpi_table_assemble
 from metrics.kpis.customers import active_matrix, distinct_in_windows
 from metrics.kpis.stats import histogram_quantiles, nps_interval, ratio, wilson
-from metrics.kpis.targets import attainment, targets_resolve
+from metrics.kpis.targets import targets_resolve
 from metrics.kpis.team import reps_at_quota, turnover
 from metrics.periods import Period, month_add, month_end, period_last_year, period_previous
-from metrics.registry import KPI_BY_KEY, KPIS
-from metrics.scopes import COMPANY, ScopeIndex, rollup, scope_index_build
-
-REP_EXCLUDED = frozenset(k.key for k in KPIS if not k.for_reps)
-COLUMNS = ["scope", "period", "kpi", "value", "n", "ci_low", "ci_high", "target", "attainment", "low_sample",
-           "provisional", "extra"]  # fmt: skip
+from metrics.rollups import (
+    WindowSums,
+    funnel_reached,
+    pipeline_open,
+    rep_attainment,
+    to_date_comparisons,
+    window_buckets,
+)
+from metrics.scopes import ScopeIndex, rollup, scope_index_build
 
 
 @dataclass(frozen=True)
@@ -41,50 +47,6 @@ class KpiResult:
 def as_of_date() -> datetime.date:
     """The as-of date: the ``KPI_AS_OF`` setting, else today."""
     return settings.KPI_AS_OF or datetime.date.today()
-
-
-def _window_buckets(start: datetime.date, end: datetime.date, grain: Grain) -> list[datetime.date]:
-    if grain == "day":
-        return [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
-    months, month = [], start.replace(day=1)
-    while month <= end:
-        months.append(month)
-        month = month_add(month, 1)
-    return months
-
-
-_PREFIXES = ("", "prev|", "ly|", "W|")
-
-
-class _Frame:
-    """Sums per (scope, window) laid out as arrays [prefix, scope, period] matching the grid.
-
-    A window is a period label with an optional prefix (previous period, last
-    year, CLV window); ``take`` returns one column for the whole grid at once.
-    """
-
-    def __init__(self, sums: pd.DataFrame, grid: pd.MultiIndex):
-        self.shape = (len(_PREFIXES), len(grid.unique(level=0)), len(grid.unique(level=1)))
-        self.scope_order = list(dict.fromkeys(grid.get_level_values(0)))
-        self.label_order = list(dict.fromkeys(grid.get_level_values(1)))
-        self.arrays: dict[str, np.ndarray] = {}
-        if sums.empty:
-            return
-        scope_code = pd.Categorical(sums["scope"], categories=self.scope_order).codes
-        prefix, _, label = sums["window"].str.rpartition("|").T.values
-        prefix_code = pd.Series(prefix).map({p.rstrip("|"): i for i, p in enumerate(_PREFIXES)}).to_numpy()
-        label_code = pd.Categorical(label, categories=self.label_order).codes
-        keep = (scope_code >= 0) & (label_code >= 0) & ~pd.isna(prefix_code)
-        where = (prefix_code[keep].astype("int64"), scope_code[keep], label_code[keep])
-        for column in sums.columns.difference(["scope", "window"]):
-            array = np.zeros(self.shape)
-            array[where] = sums[column].to_numpy(dtype="float64")[keep]
-            self.arrays[column] = array
-
-    def take(self, column: str, prefix: str = "") -> np.ndarray:
-        if column not in self.arrays:
-            return np.zeros(self.shape[1] * self.shape[2])
-        return self.arrays[column][_PREFIXES.index(prefix)].reshape(-1)
 
 
 def kpis_compute(
@@ -123,15 +85,15 @@ def kpis_compute(
         end_month = p.end.replace(day=1)
         windows["W|" + p.label] = (month_add(end_month, -11), month_end(end_month))
     window_map = pd.DataFrame(
-        [(key, b) for key, (s, e) in windows.items() for b in _window_buckets(s, min(e, as_of), grain)],
+        [(key, b) for key, (s, e) in windows.items() for b in window_buckets(s, min(e, as_of), grain)],
         columns=["window", "bucket"],
     )
     period_map = window_map[window_map["window"].isin(labels)]
 
-    def by_window(frame: pd.DataFrame, values: list[str], *, only_periods: bool = False, **kw) -> _Frame:
+    def by_window(frame: pd.DataFrame, values: list[str], *, only_periods: bool = False, **kw) -> WindowSums:
         rolled = rollup(frame, ["bucket"], values, index, **kw)
         rolled = rolled.merge(period_map if only_periods else window_map, on="bucket")
-        return _Frame(rolled.groupby(["scope", "window"], sort=False)[values].sum().reset_index(), grid)
+        return WindowSums(rolled.groupby(["scope", "window"], sort=False)[values].sum().reset_index(), grid)
 
     is_rep = np.array([s.startswith("rep:") for s in grid.get_level_values(0)])
     out: dict[str, dict[str, np.ndarray]] = {}
@@ -274,14 +236,14 @@ def kpis_compute(
     put("clv_cac_ratio", ratio(clv, cac))
 
     # --- pipeline ------------------------------------------------------------------------------------
-    pipeline_value, pipeline_n, pipeline_before = _pipeline(facts, index, grid, periods, as_of, grain)
+    pipeline_value, pipeline_n, pipeline_before = pipeline_open(facts, index, grid, periods, as_of, grain)
     put("pipeline_value", pipeline_value, n=pipeline_n)
 
     # --- funnel --------------------------------------------------------------------------------------
-    funnel = _funnel(facts, index, period_map, grid)
+    funnel = funnel_reached(facts, index, period_map, grid)
 
     # --- like for like: the period in progress against the same elapsed days before ------------------
-    to_date = _to_date_comparisons(periods, as_of, index, grid, fiscal)
+    to_date = to_date_comparisons(periods, as_of, index, grid, fiscal)
     for key, (previous_td, last_year_td) in to_date.items():
         extras = out[key]["extra"] or [None] * len(grid)
         out[key]["extra"] = [
@@ -320,8 +282,8 @@ def kpis_compute(
     put("quota_attainment", ratio(revenue, revenue_target))
     put("pipeline_coverage", ratio(pipeline_before, revenue_target))
 
-    rep_attainment = _rep_attainment(facts, period_map, month_map)
-    at_quota = reps_at_quota(facts.reps, facts.assignments, periods, rep_attainment, index, as_of)
+    attained = rep_attainment(facts, period_map, month_map)
+    at_quota = reps_at_quota(facts.reps, facts.assignments, periods, attained, index, as_of)
     at_quota = at_quota.set_index(["scope", "period"]).reindex(grid)
     with_target = at_quota["reps_with_target"].to_numpy(dtype="float64")
     put("reps_at_quota", ratio(at_quota["reps_at_quota"].to_numpy(dtype="float64"), with_target), n=with_target)
@@ -329,164 +291,8 @@ def kpis_compute(
     headcount = (team["headcount_start"].fillna(0) + team["headcount_end"].fillna(0)).to_numpy() / 2
     put("rep_turnover_rate", ratio(team["leavers"].fillna(0).to_numpy(), headcount))
 
-    table = _assemble(out, grid, is_rep, target_take)
+    table = kpi_table_assemble(out, grid, is_rep, target_take)
     return KpiResult(as_of, periods, table, funnel)
 
 
-def _rep_attainment(facts: Facts, period_map: pd.DataFrame, month_map: pd.DataFrame) -> pd.DataFrame:
-    """(rep_id, period, attained) for every rep with a revenue target in the period, whatever scopes are asked."""
-    targets = facts.targets[(facts.targets["kpi"] == "revenue") & facts.targets["rep_id"].notna()]
-    targets = targets.merge(month_map, left_on="month", right_on="bucket")
-    targets = targets.groupby(["rep_id", "window"], sort=False)["units"].sum().reset_index()
-    closed = facts.closed.merge(period_map, on="bucket")
-    revenue = closed.groupby(["rep_id", "window"], sort=False)["won_cents"].sum().reset_index()
-    merged = targets.merge(revenue, on=["rep_id", "window"], how="left").fillna({"won_cents": 0})
-    # revenue / target ≥ 1 in exact integers: cents / 100 ≥ units / 10,000.
-    attained = (merged["units"] > 0) & (merged["won_cents"] * (TARGET_UNITS // CENTS) >= merged["units"])
-    return pd.DataFrame(
-        {"rep_id": merged["rep_id"].astype("int64"), "period": merged["window"], "attained": attained.astype(bool)}
-    )
-
-
-LIKE_FOR_LIKE = ("revenue", "deals_won", "deals_created", "calls", "meetings", "emails", "new_customers")
-
-
-def _to_date_comparisons(periods, as_of, index, grid, fiscal) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """For periods in progress: additive KPIs over the same elapsed days of the previous period and last year.
-
-    Returns {kpi: (previous_to_date, last_year_to_date)} aligned with ``grid``; NaN for finished periods.
-    """
-    windows: dict[str, tuple[datetime.date, datetime.date]] = {}
-    for p in periods:
-        if not p.start <= as_of < p.end:
-            continue
-        elapsed = datetime.timedelta(days=(as_of - p.start).days)
-        for prefix, earlier in (("prevtd|", period_previous(p, fiscal_start_month=fiscal)),
-                                ("lytd|", period_last_year(p, fiscal_start_month=fiscal))):  # fmt: skip
-            windows[prefix + p.label] = (earlier.start, min(earlier.start + elapsed, earlier.end))
-    if not windows:
-        return {}
-    start = min(s for s, _ in windows.values())
-    end = max(e for _, e in windows.values())
-    rows = facts_to_date(as_of=as_of, start=start, end=end)
-    window_map = pd.DataFrame(
-        [(key, s + datetime.timedelta(days=i)) for key, (s, e) in windows.items() for i in range((e - s).days + 1)],
-        columns=["window", "day"],
-    )
-    rolled = rollup(rows, ["day", "kpi"], ["amount"], index).merge(window_map, on="day")
-    sums = rolled.groupby(["scope", "window", "kpi"], sort=False)["amount"].sum()
-    in_progress = {p.label for p in periods if p.start <= as_of < p.end}
-    result = {}
-    for kpi in LIKE_FOR_LIKE:
-        pair = []
-        for prefix in ("prevtd|", "lytd|"):
-            keys = pd.MultiIndex.from_arrays(
-                [grid.get_level_values(0), [prefix + p for p in grid.get_level_values(1)], [kpi] * len(grid)]
-            )
-            values = sums.reindex(keys).fillna(0).to_numpy(dtype="float64").copy()
-            values[~np.isin(grid.get_level_values(1), list(in_progress))] = np.nan
-            pair.append(values / CENTS if kpi == "revenue" else values)
-        result[kpi] = (pair[0], pair[1])
-    return result
-
-
-def _pipeline(facts: Facts, index: ScopeIndex, grid, periods, as_of, grain):
-    """Open pipeline on each period's last day (or the as-of date) and on the day before it starts."""
-    data = facts.pipeline
-    scopes = list(dict.fromkeys(grid.get_level_values(0)))
-    at_as_of = rollup(data[data["closed_bucket"].isna()].assign(bucket=0), ["bucket"], ["n", "cents"], index)
-    at_as_of = at_as_of.set_index("scope").reindex(scopes).fillna(0)
-    known = data[data["created_bucket"].notna()]
-    opened = rollup(known.rename(columns={"created_bucket": "bucket"}), ["bucket"], ["n", "cents"], index)
-    closed_rows = known[known["closed_bucket"].notna()].rename(columns={"closed_bucket": "bucket"})
-    shut = rollup(closed_rows, ["bucket"], ["n", "cents"], index)
-    buckets = sorted(set(opened["bucket"]) | set(shut["bucket"]))
-
-    def cumulative(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-        wide = frame.pivot_table(index="scope", columns="bucket", values=column, aggfunc="sum", fill_value=0)
-        return wide.reindex(index=scopes, columns=buckets, fill_value=0).cumsum(axis=1)
-
-    open_n = cumulative(opened, "n") - cumulative(shut, "n") if buckets else None
-    open_cents = cumulative(opened, "cents") - cumulative(shut, "cents") if buckets else None
-    bucket_keys = np.array([b.toordinal() for b in buckets], dtype="int64")
-
-    def open_on(day: datetime.date) -> tuple[pd.Series, pd.Series]:
-        if day >= as_of:
-            return at_as_of["cents"], at_as_of["n"]
-        bucket = day.replace(day=1) if grain == "month" else day
-        position = np.searchsorted(bucket_keys, bucket.toordinal(), side="right") - 1
-        if open_n is None or position < 0:
-            zero = pd.Series(0.0, index=scopes)
-            return zero, zero
-        return open_cents.iloc[:, position], open_n.iloc[:, position]
-
-    value = pd.DataFrame(index=scopes)
-    count = pd.DataFrame(index=scopes)
-    before = pd.DataFrame(index=scopes)
-    for p in periods:
-        cents, n = open_on(min(p.end, as_of))
-        value[p.label], count[p.label] = cents / CENTS, n
-        before[p.label] = open_on(p.start - datetime.timedelta(days=1))[0] / CENTS
-    labels = [p.label for p in periods]
-    return (
-        value[labels].to_numpy(dtype="float64").reshape(-1),
-        count[labels].to_numpy(dtype="float64").reshape(-1),
-        before[labels].to_numpy(dtype="float64").reshape(-1),
-    )
-
-
-def _funnel(facts: Facts, index: ScopeIndex, period_map: pd.DataFrame, grid) -> pd.DataFrame:
-    """Deals created in each period that reached each stage, lead → won."""
-    data = facts.funnel
-    if data.empty:
-        return pd.DataFrame(index=grid, columns=[f"{s}_n" for s in FUNNEL_STAGES]).fillna(0).reset_index()
-    rolled = rollup(data, ["bucket", "reached"], ["n"], index).merge(period_map, on="bucket")
-    wide = rolled.pivot_table(index=["scope", "window"], columns="reached", values="n", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(columns=range(len(FUNNEL_STAGES)), fill_value=0)
-    # A deal reached every stage up to its own: counts accumulate from the top stage down.
-    reached_counts = wide.iloc[:, ::-1].cumsum(axis=1).iloc[:, ::-1]
-    reached_counts.columns = [f"{s}_n" for s in FUNNEL_STAGES]
-    reached_counts.index = reached_counts.index.set_names(["scope", "period"])
-    return reached_counts.reindex(grid, fill_value=0).reset_index()
-
-
-def _assemble(out, grid, is_rep, target_take) -> pd.DataFrame:
-    min_sample = settings.KPI_MIN_SAMPLE
-    parts = []
-    scopes, periods = grid.get_level_values(0), grid.get_level_values(1)
-    for definition in KPIS:
-        data = out[definition.key]
-        target = target_take(definition.key) if definition.targetable else np.full(len(grid), np.nan)
-        value = data["value"]
-        frame = pd.DataFrame(
-            {
-                "scope": scopes,
-                "period": periods,
-                "kpi": definition.key,
-                "value": value,
-                "n": data["n"],
-                "ci_low": data["ci_low"],
-                "ci_high": data["ci_high"],
-                "target": target,
-                "attainment": attainment(value, target, np.full(len(grid), definition.higher_is_better)),
-                # "no data" is not a low sample: the flag marks values shown with too small an n.
-                "low_sample": np.isfinite(data["n"]) & (data["n"] < min_sample) & np.isfinite(value),
-                "provisional": data["provisional"],
-                "extra": data["extra"] if data["extra"] is not None else None,
-            }
-        )
-        if definition.key in REP_EXCLUDED:
-            frame = frame[~is_rep]
-        parts.append(frame)
-    table = pd.concat(parts, ignore_index=True)
-    for column in ("value", "n", "ci_low", "ci_high", "target", "attainment"):
-        table[column] = table[column].astype("float64").where(np.isfinite(table[column].astype("float64")))
-    return table[COLUMNS]
-
-
-def kpi_definitions_for(scope: str) -> list[str]:
-    """KPI keys defined for a scope (some are territory/company only)."""
-    return [k.key for k in KPIS if scope == COMPANY or not scope.startswith("rep:") or k.key not in REP_EXCLUDED]
-
-
-__all__ = ["KpiResult", "kpis_compute", "as_of_date", "FUNNEL_STAGES", "KPI_BY_KEY"]
+__all__ = ["KpiResult", "kpis_compute", "as_of_date"]

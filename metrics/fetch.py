@@ -64,6 +64,18 @@ def _as_date(series: pd.Series) -> pd.Series:
     return series.map(lambda v: v.date() if isinstance(v, datetime.datetime) else v)
 
 
+def _counts(queryset, keys: list[str], columns: list[str]) -> pd.DataFrame:
+    """Rows of ``queryset`` counted per ``keys``: a frame of ``columns`` (the keys', then the count's).
+
+    A ``bucket`` column is read as dates.
+    """
+    rows = queryset.values(*keys).annotate(n=Count("pk")).values_list(*keys, "n")
+    frame = _frame(rows, columns)
+    if "bucket" in frame:
+        frame["bucket"] = _as_date(frame["bucket"])
+    return frame
+
+
 @dataclass(frozen=True)
 class Facts:
     """Everything the KPI functions need, already aggregated."""
@@ -134,18 +146,12 @@ def _closed(as_of, grain) -> pd.DataFrame:
 
 
 def _cycle(as_of, grain) -> pd.DataFrame:
-    rows = (
-        Deal.objects.filter(stage=Stage.WON, closed_on__lte=as_of, created_on__isnull=False)
-        .annotate(
-            bucket=_trunc("closed_on", grain),
-            length=ExpressionWrapper(F("closed_on") - F("created_on"), output_field=DurationField()),
-        )
-        .values("territory_id", "owner_id", "bucket", "length")
-        .annotate(n=Count("pk"))
-        .values_list("territory_id", "owner_id", "bucket", "length", "n")
+    deals = Deal.objects.filter(stage=Stage.WON, closed_on__lte=as_of, created_on__isnull=False).annotate(
+        bucket=_trunc("closed_on", grain),
+        length=ExpressionWrapper(F("closed_on") - F("created_on"), output_field=DurationField()),
     )
-    frame = _frame(rows, ["territory_id", "rep_id", "bucket", "days", "n"])
-    frame["bucket"] = _as_date(frame["bucket"])
+    keys = ["territory_id", "owner_id", "bucket", "length"]
+    frame = _counts(deals, keys, ["territory_id", "rep_id", "bucket", "days", "n"])
     frame["days"] = frame["days"].map(lambda d: d.days).astype("int64")
     return frame
 
@@ -199,16 +205,9 @@ def _funnel(as_of, grain) -> pd.DataFrame:
         default=Value(0),
         output_field=IntegerField(),
     )
-    rows = (
-        Deal.objects.filter(created_on__lte=as_of)
-        .annotate(bucket=_trunc("created_on", grain), reached=reached)
-        .values("territory_id", "owner_id", "bucket", "reached")
-        .annotate(n=Count("pk"))
-        .values_list("territory_id", "owner_id", "bucket", "reached", "n")
-    )
-    frame = _frame(rows, ["territory_id", "rep_id", "bucket", "reached", "n"])
-    frame["bucket"] = _as_date(frame["bucket"])
-    return frame
+    deals = Deal.objects.filter(created_on__lte=as_of).annotate(bucket=_trunc("created_on", grain), reached=reached)
+    keys = ["territory_id", "owner_id", "bucket", "reached"]
+    return _counts(deals, keys, ["territory_id", "rep_id", "bucket", "reached", "n"])
 
 
 def _pipeline(as_of, grain) -> pd.DataFrame:
@@ -237,16 +236,9 @@ def _pipeline(as_of, grain) -> pd.DataFrame:
 
 
 def _activities(as_of, grain) -> pd.DataFrame:
-    rows = (
-        Activity.objects.filter(occurred_on__lte=as_of)
-        .annotate(bucket=_trunc("occurred_on", grain))
-        .values("territory_id", "rep_id", "bucket", "kind")
-        .annotate(n=Count("pk"))
-        .values_list("territory_id", "rep_id", "bucket", "kind", "n")
-    )
-    frame = _frame(rows, ["territory_id", "rep_id", "bucket", "kind", "n"])
-    frame["bucket"] = _as_date(frame["bucket"])
-    return frame
+    activities = Activity.objects.filter(occurred_on__lte=as_of).annotate(bucket=_trunc("occurred_on", grain))
+    keys = ["territory_id", "rep_id", "bucket", "kind"]
+    return _counts(activities, keys, [*keys, "n"])
 
 
 def _surveys(as_of, grain) -> pd.DataFrame:
@@ -346,20 +338,12 @@ def facts_to_date(*, as_of: datetime.date, start: datetime.date, end: datetime.d
     won["revenue"] = _cents(won["revenue"])
     frames += [won.assign(kpi=k, amount=won[k])[["territory_id", "rep_id", "day", "kpi", "amount"]]
                for k in ("deals_won", "revenue")]  # fmt: skip
-    created = (
-        Deal.objects.filter(created_on__range=(start, end))
-        .values("territory_id", "owner_id", "created_on")
-        .annotate(n=Count("pk"))
-        .values_list("territory_id", "owner_id", "created_on", "n")
-    )
-    frames.append(_frame(created, ["territory_id", "rep_id", "day", "amount"]).assign(kpi="deals_created"))
-    activities = (
-        Activity.objects.filter(occurred_on__range=(start, end))
-        .values("territory_id", "rep_id", "occurred_on", "kind")
-        .annotate(n=Count("pk"))
-        .values_list("territory_id", "rep_id", "occurred_on", "kind", "n")
-    )
-    activities = _frame(activities, ["territory_id", "rep_id", "day", "kind", "amount"])
+    created = Deal.objects.filter(created_on__range=(start, end))
+    created = _counts(created, ["territory_id", "owner_id", "created_on"], ["territory_id", "rep_id", "day", "amount"])
+    frames.append(created.assign(kpi="deals_created"))
+    activities = Activity.objects.filter(occurred_on__range=(start, end))
+    keys = ["territory_id", "rep_id", "occurred_on", "kind"]
+    activities = _counts(activities, keys, ["territory_id", "rep_id", "day", "kind", "amount"])
     activities["kpi"] = activities["kind"].map({"call": "calls", "meeting": "meetings", "email": "emails"})
     frames.append(activities.drop(columns="kind"))
     first = _first_won(as_of, "day")

@@ -35,6 +35,17 @@ def month_end(day: datetime.date) -> datetime.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
+def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    """First days of the months from ``first``'s to ``last``'s, in order (none when ``last`` is earlier)."""
+    months, day, end = [], first.replace(day=1), last.replace(day=1)
+    while day <= end:
+        months.append(day)
+        if day == end:  # no step past the last month: after December 9999 there is no date
+            break
+        day = month_add(day, 1)
+    return months
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     start: datetime.date
@@ -45,13 +56,7 @@ class Period:
     @property
     def months(self) -> list[datetime.date]:
         """First days of the months the period touches, in order."""
-        months, day, last = [], self.start.replace(day=1), self.end.replace(day=1)
-        while day <= last:
-            months.append(day)
-            if day == last:  # no step past the last month: after December 9999 there is no date
-                break
-            day = month_add(day, 1)
-        return months
+        return months_between(self.start, self.end)
 
     @property
     def days(self) -> int:

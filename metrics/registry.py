@@ -46,6 +46,8 @@ class KpiDefinition:
     # Scopes the spec defines the KPI for ("rep" is left out of a few).
     for_reps: bool = True
     description: str = ""
+    # The number opens as the list of deals or customers behind it (a drill-down).
+    drillable: bool = False
 
 
 _C, _N, _R, _D, _S, _M = Unit.CURRENCY, Unit.COUNT, Unit.RATIO, Unit.DAYS, Unit.SCORE, Unit.MULTIPLE
@@ -53,9 +55,15 @@ _LEAD, _LAG = Kind.LEADING, Kind.LAGGING
 
 KPIS: tuple[KpiDefinition, ...] = (
     KpiDefinition(
-        "revenue", "Revenue", _C, _LAG, additive=True, description="Net amount of won deals closed in the period."
+        "revenue",
+        "Revenue",
+        _C,
+        _LAG,
+        additive=True,
+        drillable=True,
+        description="Net amount of won deals closed in the period.",
     ),
-    KpiDefinition("deals_won", "Deals won", _N, _LAG, additive=True),
+    KpiDefinition("deals_won", "Deals won", _N, _LAG, additive=True, drillable=True),
     KpiDefinition("avg_deal_size", "Average deal size", _C, _LAG),
     KpiDefinition("win_rate", "Win rate", _R, _LAG, interval=Interval.WILSON),
     KpiDefinition("deals_created", "Deals created", _N, _LEAD, additive=True),
@@ -63,7 +71,7 @@ KPIS: tuple[KpiDefinition, ...] = (
     KpiDefinition("sales_cycle_days", "Sales cycle (median days)", _D, _LAG, higher_is_better=False),
     KpiDefinition("revenue_growth", "Revenue growth", _R, _LAG, targetable=False),
     KpiDefinition("revenue_yoy", "Revenue vs last year", _R, _LAG, targetable=False),
-    KpiDefinition("new_customers", "New customers", _N, _LAG, additive=True),
+    KpiDefinition("new_customers", "New customers", _N, _LAG, additive=True, drillable=True),
     KpiDefinition("customers_active", "Active customers", _N, _LAG),
     KpiDefinition("churn_rate", "Churn rate", _R, _LAG, higher_is_better=False, interval=Interval.WILSON),
     KpiDefinition("retention_rate", "Retention rate", _R, _LAG, interval=Interval.WILSON),
@@ -75,7 +83,7 @@ KPIS: tuple[KpiDefinition, ...] = (
     KpiDefinition("nps", "NPS", _S, _LAG, interval=Interval.NPS),
     KpiDefinition("quota_attainment", "Quota attainment", _M, _LAG, targetable=False),
     KpiDefinition("reps_at_quota", "Reps at quota", _R, _LAG, for_reps=False),
-    KpiDefinition("pipeline_value", "Pipeline value", _C, _LEAD),
+    KpiDefinition("pipeline_value", "Pipeline value", _C, _LEAD, drillable=True),
     KpiDefinition("pipeline_coverage", "Pipeline coverage", _M, _LEAD),
     KpiDefinition("calls", "Calls", _N, _LEAD, additive=True),
     KpiDefinition("meetings", "Meetings", _N, _LEAD, additive=True),

@@ -109,7 +109,7 @@ class Deal(models.Model):
             ),
             # The API's keyset order by amount (ordering=-amount walks it backwards).
             models.Index(fields=["amount", "id"], name="deal_amount_keyset"),
-            # The API's default keyset order (metrics.api.pagination): newest close first, open deals last.
+            # The API's default keyset order (api.pagination): newest close first, open deals last.
             models.Index(
                 Coalesce("closed_on", Value(datetime.date.min), output_field=models.DateField()),
                 F("id"),

@@ -115,7 +115,7 @@ def test_a_short_load_with_recomputes_reads_only_complete_sets_and_stops_by_itse
     db = connection.settings_dict
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
     env.update(DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-               KPI_AS_OF=AS_OF.isoformat())  # fmt: skip
+               KPI_AS_OF=AS_OF.isoformat(), DJANGO_SETTINGS_MODULE="kpi_dashboard.settings")  # fmt: skip
     command = [sys.executable, str(ROOT / "benchmarks" / "load.py"), "--users", "6", "--seconds", "6",
                "--workers", "2", "--think-min", "0.1", "--think-max", "0.4", "--recompute-after", "0.5"]  # fmt: skip
 

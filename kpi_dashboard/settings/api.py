@@ -14,10 +14,10 @@ REST_FRAMEWORK = {
     # JSON only: no browsable HTML pages, so no error ever comes back as HTML.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "metrics.api.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "metrics.api.throttling.AnonymousThrottle",
-        "metrics.api.throttling.TokenThrottle",
+        "api.throttling.AnonymousThrottle",
+        "api.throttling.TokenThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
@@ -45,6 +45,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "metrics.api.schema.error_responses_add",
+        "api.schema.error_responses_add",
     ],
 }

@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "treebeard",
     "django_celery_beat",
     "rest_framework",
-    # --- REST API (metrics/api): tokens for scripts, filters, OpenAPI schema with local docs assets
+    # --- REST API (api/): tokens for scripts, filters, OpenAPI schema with local docs assets
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "accounts.middleware.ApiDocsStylePolicyMiddleware",
+    "api.middleware.ApiDocsStylePolicyMiddleware",
     # Admin query strings with a NUL or an overflowing date-hierarchy step answer 400, not Django admin's 500.
     "accounts.middleware.AdminQueryGuardMiddleware",
     # A view that hits a lost database answers a plain 503 page instead of a 500 traceback page.

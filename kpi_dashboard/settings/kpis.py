@@ -23,6 +23,6 @@ FOLLOW_UP_DAYS = env.int("FOLLOW_UP_DAYS", default=7)
 KPI_RECOMPUTE_HOUR_UTC = env.int("KPI_RECOMPUTE_HOUR_UTC", default=2)
 # Changes within this many seconds share one recompute run.
 KPI_RECOMPUTE_DEBOUNCE_SECONDS = env.int("KPI_RECOMPUTE_DEBOUNCE_SECONDS", default=60)
-# Pages keep snapshot reads in the cache until the next recompute commits (kpi_dashboard/snapshot_cache.py);
+# Pages keep snapshot reads in the cache until the next recompute commits (dashboards/snapshot_cache.py);
 # this bounds how long an entry of a replaced set lingers. 0 turns the cache off.
 KPI_SNAPSHOT_CACHE_SECONDS = env.int("KPI_SNAPSHOT_CACHE_SECONDS", default=3600)

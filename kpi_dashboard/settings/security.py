@@ -46,7 +46,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [
             "'self'",
             "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='",  # drf-spectacular swagger_ui.html
-            "'sha256-wcUmIhEMXGzIzVf4I6oJZcVSc+RuUXvqxPU+FLQyzZc='",  # metrics/templates/api/redoc.html
+            "'sha256-wcUmIhEMXGzIzVf4I6oJZcVSc+RuUXvqxPU+FLQyzZc='",  # api/templates/api/redoc.html
         ],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],

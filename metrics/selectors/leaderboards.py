@@ -97,7 +97,6 @@ def _member_revenue(*, territory_path: str | None, period: Period, as_of: dateti
 
 # A rep is ranked when their revenue has a target (attainment) and enough won deals (not low sample).
 def _ranked_q():
-
     return Q(low_sample=False, attainment__isnull=False)
 
 

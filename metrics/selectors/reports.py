@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from metrics.engine import FUNNEL_STAGES, as_of_date, kpis_compute
+from metrics.engine import as_of_date, kpis_compute
+from metrics.fetch import FUNNEL_STAGES
 from metrics.models import KpiSnapshot
 from metrics.periods import Period, PeriodError, period_parse
 from metrics.registry import KPI_BY_KEY, KPIS

@@ -214,14 +214,8 @@ def _write_months(
             target = None
             updated += 1
         elif target is None:
-            target = Target.objects.create(
-                kpi=kpi,
-                month=month,
-                value=value,
-                entered_as=entered_as,
-                distribution=distribution,
-                **scope.filter_kwargs(),
-            )
+            target = _target_new(scope, kpi, month, value, entered_as=entered_as, distribution=distribution)
+            target.save(force_insert=True)
             created += 1
         elif target.value == value:
             unchanged += 1
@@ -232,19 +226,7 @@ def _write_months(
             target.distribution = distribution
             target.save(update_fields=["value", "entered_as", "distribution", "updated_at"])
             updated += 1
-        changes.append(
-            TargetChange(
-                target=target,
-                scope=scope.key,
-                kpi=kpi,
-                month=month,
-                old_value=old,
-                new_value=value,
-                changed_by=user,
-                source=source,
-                note=note,
-            )
-        )
+        changes.append(_change_new(target, scope, kpi, month, old, value, user=user, source=source, note=note))
     TargetChange.objects.bulk_create(changes)
     if changes:
         audit_record(
@@ -261,6 +243,60 @@ def _write_months(
 
 def _json_value(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _target_new(
+    scope: TargetScope,
+    kpi: str,
+    month: datetime.date,
+    value: Decimal,
+    *,
+    entered_as: str,
+    distribution: Distribution | None,
+) -> Target:
+    return Target(
+        kpi=kpi, month=month, value=value, entered_as=entered_as, distribution=distribution, **scope.filter_kwargs()
+    )
+
+
+def _change_new(
+    target: Target | None,
+    scope: TargetScope,
+    kpi: str,
+    month: datetime.date,
+    old: Decimal | None,
+    new: Decimal | None,
+    *,
+    user,
+    source: str,
+    note: str,
+) -> TargetChange:
+    return TargetChange(
+        target=target,
+        scope=scope.key,
+        kpi=kpi,
+        month=month,
+        old_value=old,
+        new_value=new,
+        changed_by=user,
+        source=source,
+        note=note,
+    )
+
+
+def target_rows_new(entry: TargetInput, *, source: str) -> list[tuple[Target, TargetChange]]:
+    """The unsaved rows ``targets_set`` writes for an entry whose scope has no target in those months yet.
+
+    One Target per month and one TargetChange from nothing to its value, for
+    callers that insert many entries in bulk (the target ids are set on save).
+    """
+    rows = []
+    for month, value in sorted(target_months(entry).items()):
+        scope, kpi = entry.scope, entry.kpi.key
+        target = _target_new(scope, kpi, month, value, entered_as=entry.period.label, distribution=entry.distribution)
+        change = _change_new(target, scope, kpi, month, None, value, user=None, source=source, note=entry.note)
+        rows.append((target, change))
+    return rows
 
 
 @transaction.atomic

@@ -66,12 +66,17 @@ class Row:
     def warn(self, column: str, message: str, *, kind: str = "") -> None:
         self.log.warn(self.file, self.line, column, message, kind=kind)
 
+    def _given(self, column: str, required: bool) -> str:
+        """The cell's text; when it is blank and ``required``, that is reported."""
+        value = self.data.get(column, "")
+        if not value and required:
+            self.error(column, "required value is missing")
+        return value
+
     def text(self, column: str, *, required: bool = False, max_length: int = 0) -> str:
         """A text cell ("" when blank); formula-looking text is kept as is, with a warning."""
-        value = self.data.get(column, "")
+        value = self._given(column, required)
         if not value:
-            if required:
-                self.error(column, "required value is missing")
             return ""
         if max_length and len(value) > max_length:
             self.error(column, f"is {len(value):,} characters long, at most {max_length} are allowed")
@@ -84,10 +89,8 @@ class Row:
 
     def key(self, column: str, *, max_length: int, required: bool = True) -> str:
         """An identifier cell (external id, code): no formula warning, just the value."""
-        value = self.data.get(column, "")
+        value = self._given(column, required)
         if not value:
-            if required:
-                self.error(column, "required value is missing")
             return ""
         if len(value) > max_length:
             self.error(column, f"is {len(value):,} characters long, at most {max_length} are allowed")
@@ -102,10 +105,8 @@ class Row:
         return value
 
     def date(self, column: str, *, required: bool = False) -> datetime.date | None:
-        value = self.data.get(column, "")
+        value = self._given(column, required)
         if not value:
-            if required:
-                self.error(column, "required value is missing")
             return None
         try:
             return date_parse(value)
@@ -114,10 +115,8 @@ class Row:
             return None
 
     def month(self, column: str, *, required: bool = False) -> datetime.date | None:
-        value = self.data.get(column, "")
+        value = self._given(column, required)
         if not value:
-            if required:
-                self.error(column, "required value is missing")
             return None
         match = _MONTH.match(value)
         if match and 1 <= int(match[2]) <= 12 and int(match[1]) >= 1:  # there is no year 0
@@ -127,10 +126,8 @@ class Row:
 
     def amount(self, column: str, *, required: bool = False) -> Decimal | None:
         """A money amount: a number, not negative, at most 2 decimals and 12 digits before the point."""
-        value = self.data.get(column, "")
+        value = self._given(column, required)
         if not value:
-            if required:
-                self.error(column, "required value is missing")
             return None
         try:
             number = decimal_parse(value)
@@ -149,10 +146,8 @@ class Row:
         return number
 
     def integer(self, column: str, *, required: bool = False) -> int | None:
-        value = self.data.get(column, "")
+        value = self._given(column, required)
         if not value:
-            if required:
-                self.error(column, "required value is missing")
             return None
         digits = value[1:] if value[0] == "-" else value
         if not (digits.isascii() and digits.isdigit()):
@@ -164,10 +159,8 @@ class Row:
         return int(value)
 
     def choice(self, column: str, allowed: Iterable[str], *, what: str, required: bool = False) -> str:
-        value = self.data.get(column, "")
+        value = self._given(column, required)
         if not value:
-            if required:
-                self.error(column, "required value is missing")
             return ""
         allowed = tuple(allowed)
         if value not in allowed:

@@ -13,96 +13,17 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from metrics.models import Target, TargetChange
 from metrics.services.targets import TargetInput, TargetScope, targets_set
 from reps.models import SalesRep
 from sales.importers.issues import ImportResult, IssueLog
-from sales.importers.plan import AssignmentBook, EntitySpec, Resolvers, Upserter, field, ref
+from sales.importers.plan import AssignmentBook, EntitySpec, Resolvers, Upserter
+from sales.importers.users import UserPlanner
 from sales.importers.writing import upserts_write
-from sales.models import Activity, Customer, Deal, Expense, Product, SurveyResponse
+from sales.models import Customer
 from territories.models import Territory, TerritoryAssignment
-
-REP = EntitySpec(
-    "reps",
-    SalesRep,
-    key=(field("external_id"),),
-    values=(field("name"), field("email"), field("hired_on"), field("left_on")),
-)
-CUSTOMER = EntitySpec(
-    "customers",
-    Customer,
-    key=(field("external_id"),),
-    values=(
-        field("name"),
-        ref("territory", Territory, "code"),
-        ref("owner", SalesRep, "external_id"),
-        field("sector"),
-        field("churned_on"),
-    ),
-    copy=True,
-)
-DEAL = EntitySpec(
-    "deals",
-    Deal,
-    key=(field("external_id"),),
-    values=(
-        field("name"),
-        ref("customer", Customer, "external_id"),
-        ref("owner", SalesRep, "external_id"),
-        ref("territory", Territory, "code"),
-        field("stage"),
-        field("lost_from_stage"),
-        field("amount"),
-        field("refunded_amount"),
-        field("created_on", month=True),
-        field("closed_on", month=True),
-        field("ends_on", month=True),
-        field("product"),
-    ),
-    copy=True,
-)
-ACTIVITY = EntitySpec(
-    "activities",
-    Activity,
-    key=(field("external_id"),),
-    values=(
-        ref("rep", SalesRep, "external_id"),
-        ref("territory", Territory, "code"),
-        field("kind"),
-        field("occurred_on", month=True),
-        ref("deal", Deal, "external_id"),
-        ref("customer", Customer, "external_id"),
-    ),
-    copy=True,
-)
-SURVEY = EntitySpec(
-    "survey responses",
-    SurveyResponse,
-    key=(field("external_id"),),
-    values=(
-        ref("customer", Customer, "external_id"),
-        ref("rep", SalesRep, "external_id"),
-        ref("territory", Territory, "code"),
-        field("kind"),
-        field("score"),
-        field("responded_on", month=True),
-        field("comment"),
-    ),
-    copy=True,
-)
-EXPENSE = EntitySpec(
-    "expenses",
-    Expense,
-    key=(ref("territory", Territory, "code"), field("month", month=True), field("category")),
-    values=(field("amount"),),
-    preload=True,
-)
-PRODUCT = EntitySpec(
-    "products", Product, key=(field("name"),), values=(field("series"), field("list_price")), preload=True
-)
 
 # Stands for the territory of a row that was refused: rows depending on it are
 # refused silently, so that one mistake is reported once, not once per dependant.
@@ -463,50 +384,3 @@ class ImportContext:
     def close(self) -> None:
         for upserter in self.upserters.values():
             upserter.close()
-
-
-class UserPlanner:
-    """Users a territory's managers are: found by e-mail or username, else created without a password."""
-
-    def __init__(self) -> None:
-        self._pks: dict[tuple[str, str], int | None] = {}
-        self._new: dict[tuple[str, str], dict] = {}
-        user_model = get_user_model()
-        # A new user's username is the manager's e-mail or name in lower case, which may be longer.
-        self.username_max_length: int = user_model._meta.get_field(user_model.USERNAME_FIELD).max_length
-
-    def by_email(self, email: str) -> tuple[tuple[str, str], bool, bool]:
-        """Return (key, found, ambiguous) for a user with this e-mail."""
-        key = ("email", email.lower())
-        if key not in self._pks:
-            matches = list(get_user_model().objects.filter(email__iexact=email).values_list("pk", flat=True)[:2])
-            if len(matches) > 1:
-                return key, True, True
-            self._pks[key] = matches[0] if matches else None
-            if not matches:
-                self._new[key] = {"username": email.lower(), "email": email}
-        return key, self._pks[key] is not None, False
-
-    def by_username(self, username: str, **fields) -> tuple[tuple[str, str], bool]:
-        key = ("username", username)
-        if key not in self._pks:
-            self._pks[key] = get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()
-            if self._pks[key] is None:
-                self._new[key] = {"username": username, **fields}
-        return key, self._pks[key] is not None
-
-    def pk_of(self, key: tuple[str, str]) -> int | None:
-        return self._pks.get(key)
-
-    @property
-    def to_create(self) -> int:
-        return len(self._new)
-
-    def write(self) -> None:
-        user_model = get_user_model()
-        for key, fields in self._new.items():
-            user = user_model(**fields)
-            user.set_unusable_password()
-            user.save()
-            self._pks[key] = user.pk
-        self._new.clear()

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from metrics.services.targets import TargetInputError, TargetScope, target_input_clean, target_months
 from reps.models import SalesRep
 from sales.importers.cells import Row
-from sales.importers.core import (
-    ACTIVITY,
-    BROKEN,
-    CUSTOMER,
-    DEAL,
-    EXPENSE,
-    REP,
-    SURVEY,
-    AssignmentRecord,
-    ImportContext,
-    TargetRecord,
-    TerritoryRecord,
-)
-from sales.importers.csvfile import Columns, CsvFile
-from sales.importers.plan import BATCH_SIZE
-from sales.importers.sources import ImportFile
-from sales.models import CLOSED_STAGES, OPEN_STAGES, ActivityKind, Deal, Stage, SurveyKind
+from sales.importers.core import BROKEN, AssignmentRecord, TargetRecord, TerritoryRecord
+from sales.importers.csvfile import Columns
+from sales.importers.entities import CUSTOMER, EXPENSE, REP
+from sales.importers.generic_sales import SalesRecordReaders
+from sales.importers.reading import FormatReader, claim
 from territories.models import Territory
 
 FILES: dict[str, Columns] = {
@@ -55,26 +41,11 @@ FILES: dict[str, Columns] = {
     "expenses.csv": Columns(("territory_code", "month", "amount"), ("category",)),
 }
 
-ZERO = Decimal("0")
-# The files a deal's or an activity's territory is derived from.
-DERIVATION_FILES = ("territories.csv", "reps.csv", "assignments.csv", "customers.csv")
-_CLOSED = frozenset(CLOSED_STAGES)
-_OPEN = frozenset(OPEN_STAGES)
-_STAGES = tuple(Stage.values)
-_OPEN_VALUES = tuple(s.value for s in OPEN_STAGES)
 
-
-def duplicate_message(what: str, value: str, first_line: int) -> str:
-    return f"duplicate {what} {value!r} (first on line {first_line})"
-
-
-class GenericReader:
+class GenericReader(SalesRecordReaders, FormatReader):
     """Reads the files of a generic set into an ``ImportContext``, in dependency order."""
 
-    def __init__(self, ctx: ImportContext, files: dict[str, ImportFile]):
-        self.ctx = ctx
-        self.log = ctx.log
-        self.files = files
+    files_columns = FILES
 
     def run(self) -> None:
         ctx = self.ctx
@@ -92,19 +63,8 @@ class GenericReader:
         self._each("expenses.csv", self._expenses)
         ctx.finish_checks()
 
-    def _each(self, name: str, handler) -> None:
-        source = self.files.get(name)
-        if source is None:
-            return
-        with source.open() as stream:
-            reader = CsvFile(name, stream, self.log)
-            handler(name, reader.rows(FILES[name]))
-        if not reader.complete:
-            self.ctx.broken_files.add(name)
-
-    def _unsure(self, *files: str) -> bool:
-        """Whether one of ``files`` could not be read whole (so a missing reference may be in it)."""
-        return any(f in self.ctx.broken_files for f in files)
+    def _wrap(self, name, rows):
+        return rows  # the handlers read them through ``_rows``
 
     def _rows(self, name, rows, *, upserter=None, optional: dict[str, str] | None = None):
         """Rows of a file; on the first, tell ``upserter`` which optional columns (field: column) are absent.
@@ -152,12 +112,8 @@ class GenericReader:
                         "(set it in the admin or send a password reset)",
                     )
                 managers.append(key)
-            if not code:
+            if not claim(row, seen, code, column="code", what="territory code"):
                 continue
-            if code in seen:
-                row.error("code", duplicate_message("territory code", code, seen[code]))
-                continue
-            seen[code] = row.line
             ctx.territory_add(TerritoryRecord(name, row.line, code, label, parent, tuple(managers)))
         keys = {k for record in ctx.territory_records.values() for k in record.managers}
         if keys:
@@ -179,12 +135,8 @@ class GenericReader:
             left_on = row.date("left_on")
             if hired_on and left_on and left_on < hired_on:
                 row.error("left_on", f"{left_on} is before hired_on {hired_on}")
-            if not external_id:
+            if not claim(row, seen, external_id):
                 continue
-            if external_id in seen:
-                row.error("external_id", duplicate_message("external id", external_id, seen[external_id]))
-                continue
-            seen[external_id] = row.line
             ctx.known_reps.add(external_id)
             if row.ok:
                 upserter.add((external_id, label, email, hired_on, left_on))
@@ -196,10 +148,7 @@ class GenericReader:
         """Read a key cell that must name a row of ``source`` (already stored or in the files)."""
         value = row.key(column, max_length=max_length, required=required)
         if value and not known(value):
-            if self._unsure(source):
-                row.ok = False  # the source file could not be read whole: that error is reported
-            else:
-                row.error(column, f"unknown {what} {value!r}")
+            self._unknown(row, column, source, f"unknown {what} {value!r}")
             return None
         return value or None
 
@@ -247,203 +196,12 @@ class GenericReader:
             owner = self._rep_ref(row, "owner_external_id", required=False)
             sector = row.text("sector", max_length=100)
             churned_on = row.date("churned_on")
-            if not external_id:
+            if not claim(row, seen, external_id):
                 continue
-            if external_id in seen:
-                row.error("external_id", duplicate_message("external id", external_id, seen[external_id]))
-                continue
-            seen[external_id] = row.line
             given_but_refused = territory is None and row.data.get("territory_code")
             ctx.customer_territory[external_id] = BROKEN if given_but_refused else territory
             if row.ok:
                 upserter.add((external_id, label, territory, owner, sector, churned_on))
-
-    # --- deals.csv --------------------------------------------------------------------------------
-    def _deals(self, name, rows) -> None:
-        ctx = self.ctx
-        upserter = ctx.upserter(DEAL, name)
-        # external id -> territory code, kept only when activities need it (memory: 1M deals ~ 100 MB)
-        territories = ctx.deal_territory if "activities.csv" in self.files else None
-        lines: dict[str, int] = {}
-        today = ctx.today
-        # (territory is not here: without territory_code it is derived, as on every row.)
-        optional = {
-            "name": "name",
-            "customer": "customer_external_id",
-            "refunded_amount": "refunded_amount",
-            "created_on": "created_on",
-            "closed_on": "closed_on",
-            "ends_on": "ends_on",
-            "product": "product",
-            "lost_from_stage": "lost_from_stage",
-        }
-        for row in self._rows(name, rows, upserter=upserter, optional=optional):
-            external_id = row.key("external_id", max_length=100)
-            owner = self._rep_ref(row, "owner_external_id", required=True)
-            stage = row.choice("stage", _STAGES, what="stage", required=True)
-            amount = row.amount("amount", required=True)
-            label = row.text("name", max_length=200)
-            customer = self._customer_ref(row, "customer_external_id", required=False)
-            territory = self._territory_ref(row, "territory_code", required=False)
-            refunded = row.amount("refunded_amount")
-            created_on = row.date("created_on")
-            closed_on = row.date("closed_on")
-            ends_on = row.date("ends_on")
-            product = row.text("product", max_length=100)
-            lost_from = row.choice("lost_from_stage", _OPEN_VALUES, what="stage")
-            if stage in _CLOSED and closed_on is None and not row.data.get("closed_on"):
-                row.error("closed_on", f"required for a closed ({stage}) deal")
-            elif stage in _OPEN and closed_on is not None:
-                row.error("closed_on", f"an open ({stage}) deal has no close date: leave it empty or close the deal")
-            if created_on and closed_on and closed_on < created_on:
-                row.error("closed_on", f"{closed_on} is before created_on {created_on}")
-            if ends_on and closed_on is None and stage and not row.data.get("closed_on"):
-                row.error("ends_on", "a contract end needs a close date")
-            elif ends_on and closed_on and ends_on < closed_on:
-                row.error("ends_on", f"{ends_on} is before closed_on {closed_on}")
-            if refunded is not None and amount is not None and refunded > amount:
-                row.error("refunded_amount", f"{refunded} is more than the amount {amount}")
-            if lost_from and stage and stage != Stage.LOST:
-                row.error("lost_from_stage", f"only a lost deal has a stage it was lost from (this one is {stage})")
-            # Derive the territory only from cells that were read fine (no error on top of an error).
-            data = row.data
-            cells_ok = (
-                owner
-                and (closed_on is not None or not data.get("closed_on"))
-                and (created_on is not None or not data.get("created_on"))
-                and (customer is not None or not data.get("customer_external_id"))
-            )
-            if territory is None and not row.data.get("territory_code") and cells_ok:
-                day = closed_on or created_on or today
-                territory = ctx.book.territory_on(owner, day)
-                if territory is None and customer:
-                    territory = ctx.territory_of_customer(customer)
-                if territory == BROKEN or (
-                    territory is None and (owner in ctx.unsure_reps or self._unsure(*DERIVATION_FILES))
-                ):
-                    row.ok = False  # a row (or file) it depends on is refused already
-                elif territory is None:
-                    why = f"customer {customer} has no territory" if customer else "the deal has no customer"
-                    row.error(
-                        "territory_code",
-                        f"missing, and none can be derived: rep {owner} has no assignment on {day} and {why}",
-                    )
-            if not external_id:
-                continue
-            if external_id in lines:
-                row.error("external_id", duplicate_message("external id", external_id, lines[external_id]))
-                continue
-            lines[external_id] = row.line
-            if territories is not None:
-                territories[external_id] = territory if row.ok else BROKEN
-            if row.ok:
-                upserter.add(
-                    (
-                        external_id,
-                        label,
-                        customer,
-                        owner,
-                        territory,
-                        stage,
-                        lost_from,
-                        amount,
-                        refunded if refunded is not None else ZERO,
-                        created_on,
-                        closed_on,
-                        ends_on,
-                        product,
-                    )
-                )
-
-    # --- activities.csv -------------------------------------------------------------------------------
-    def _activities(self, name, rows) -> None:
-        ctx = self.ctx
-        upserter = ctx.upserter(ACTIVITY, name)
-        lines: dict[str, int] = {}
-        pending: list[tuple[Row, tuple]] = []
-        kinds = tuple(ActivityKind.values)
-
-        def settle() -> None:
-            # Deals that are not in deals.csv are looked up in the database, a batch at a time.
-            missing = {rec[4] for _, rec in pending if rec[4] and rec[4] not in ctx.deal_territory}
-            db_deals = dict(Deal.objects.filter(external_id__in=missing).values_list("external_id", "territory__code"))
-            for row, (external_id, rep, kind, day, deal, customer) in pending:
-                deal_territory = None
-                if deal:
-                    if deal in ctx.deal_territory:
-                        deal_territory = ctx.deal_territory[deal]
-                    elif deal in db_deals:
-                        deal_territory = db_deals[deal]
-                    else:
-                        if not self._unsure("deals.csv"):
-                            row.error("deal_external_id", f"unknown deal {deal!r}")
-                        continue
-                territory = ctx.book.territory_on(rep, day) or deal_territory
-                if territory == BROKEN or (
-                    territory is None and (rep in ctx.unsure_reps or self._unsure(*DERIVATION_FILES, "deals.csv"))
-                ):
-                    continue  # a row (or file) it depends on is refused already
-                if territory is None:
-                    why = "the activity has no deal" if not deal else f"deal {deal} has no territory"
-                    row.error("rep_external_id", f"no territory: rep {rep} has no assignment on {day} and {why}")
-                    continue
-                upserter.add((external_id, rep, territory, kind, day, deal, customer))
-            pending.clear()
-
-        optional = {"deal": "deal_external_id", "customer": "customer_external_id"}
-        for row in self._rows(name, rows, upserter=upserter, optional=optional):
-            external_id = row.key("external_id", max_length=100)
-            rep = self._rep_ref(row, "rep_external_id", required=True)
-            kind = row.choice("kind", kinds, what="kind", required=True)
-            day = row.date("occurred_on", required=True)
-            deal = row.key("deal_external_id", max_length=100, required=False) or None
-            customer = self._customer_ref(row, "customer_external_id", required=False)
-            if not external_id:
-                continue
-            if external_id in lines:
-                row.error("external_id", duplicate_message("external id", external_id, lines[external_id]))
-                continue
-            lines[external_id] = row.line
-            if row.ok:
-                pending.append((row, (external_id, rep, kind, day, deal, customer)))
-                if len(pending) >= BATCH_SIZE:
-                    settle()
-        settle()
-
-    # --- surveys.csv ------------------------------------------------------------------------------------
-    def _surveys(self, name, rows) -> None:
-        ctx = self.ctx
-        upserter = ctx.upserter(SURVEY, name)
-        lines: dict[str, int] = {}
-        kinds = tuple(SurveyKind.values)
-        optional = {"rep": "rep_external_id", "comment": "comment"}
-        for row in self._rows(name, rows, upserter=upserter, optional=optional):
-            external_id = row.key("external_id", max_length=100)
-            customer = self._customer_ref(row, "customer_external_id", required=True)
-            kind = row.choice("kind", kinds, what="kind", required=True)
-            score = row.integer("score", required=True)
-            day = row.date("responded_on", required=True)
-            rep = self._rep_ref(row, "rep_external_id", required=False)
-            comment = row.text("comment")
-            if score is not None and kind == SurveyKind.CSAT and not 1 <= score <= 5:
-                row.error("score", f"{score} is outside the CSAT scale 1–5")
-            elif score is not None and kind == SurveyKind.NPS and not 0 <= score <= 10:
-                row.error("score", f"{score} is outside the NPS scale 0–10")
-            territory = None
-            if customer:
-                territory = ctx.territory_of_customer(customer)
-                if territory == BROKEN or (territory is None and self._unsure("customers.csv")):
-                    row.ok = False  # the customer's row (or file) is refused already
-                elif territory is None:
-                    row.error("customer_external_id", f"customer {customer} has no territory to credit the response to")
-            if not external_id:
-                continue
-            if external_id in lines:
-                row.error("external_id", duplicate_message("external id", external_id, lines[external_id]))
-                continue
-            lines[external_id] = row.line
-            if row.ok:
-                upserter.add((external_id, customer, rep, territory, kind, score, day, comment))
 
     # --- targets.csv ------------------------------------------------------------------------------------
     def _targets(self, name, rows) -> None:
@@ -458,17 +216,13 @@ class GenericReader:
                 if kind == "territory" and ident:
                     if ctx.territory_known(ident):
                         scope = TargetScope(territory=Territory(code=ident))
-                    elif self._unsure("territories.csv"):
-                        row.ok = False
                     else:
-                        row.error("scope", f"unknown territory {ident!r}")
+                        self._unknown(row, "scope", "territories.csv", f"unknown territory {ident!r}")
                 elif kind == "rep" and ident:
                     if ctx.rep_known(ident):
                         scope = TargetScope(rep=SalesRep(external_id=ident))
-                    elif self._unsure("reps.csv"):
-                        row.ok = False
                     else:
-                        row.error("scope", f"unknown rep {ident!r}")
+                        self._unknown(row, "scope", "reps.csv", f"unknown rep {ident!r}")
                 else:
                     row.error("scope", f"{scope_text!r} is not territory:<code> or rep:<external_id>")
             if scope is None or not row.ok:

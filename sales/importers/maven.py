@@ -13,14 +13,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from reps.models import SalesRep
-from sales.importers.cells import Row
-from sales.importers.core import DEAL, PRODUCT, AssignmentRecord, ImportContext, TerritoryRecord
-from sales.importers.csvfile import Columns, CsvFile
-from sales.importers.plan import EntitySpec, field, ref
+from sales.importers.core import AssignmentRecord, ImportContext, TerritoryRecord
+from sales.importers.csvfile import Columns
+from sales.importers.entities import DEAL, MAVEN_CUSTOMER, MAVEN_REP, PRODUCT
+from sales.importers.reading import FormatReader, claim, duplicate_message
 from sales.importers.sources import ImportFile
-from sales.models import Customer, Product, Stage
-from territories.models import Territory
+from sales.models import Product, Stage
 
 FILES: dict[str, Columns] = {
     "sales_teams.csv": Columns(("sales_agent", "manager", "regional_office")),
@@ -40,21 +38,6 @@ STAGES = {"Prospecting": Stage.LEAD, "Engaging": Stage.QUALIFIED, "Won": Stage.W
 SECTOR_REPAIRS = {"technolgy": "technology"}
 ZERO = Decimal("0")
 
-# The export says who and what, not contact details or churn: only these fields are its to set.
-MAVEN_REP = EntitySpec("reps", SalesRep, key=(field("external_id"),), values=(field("name"),))
-MAVEN_CUSTOMER = EntitySpec(
-    "customers",
-    Customer,
-    key=(field("external_id"),),
-    values=(
-        field("name"),
-        ref("territory", Territory, "code"),
-        ref("owner", SalesRep, "external_id"),
-        field("sector"),
-    ),
-    copy=True,
-)
-
 
 def person_key(name: str) -> str:
     """``Anna Snelling`` -> ``anna-snelling`` (reps' external ids, managers' usernames)."""
@@ -73,11 +56,11 @@ class _FirstDeal:
     any: tuple | None = None  # (created_on or max, unknown last, external id, territory, owner)
 
 
-class MavenReader:
+class MavenReader(FormatReader):
+    files_columns = FILES
+
     def __init__(self, ctx: ImportContext, files: dict[str, ImportFile]):
-        self.ctx = ctx
-        self.log = ctx.log
-        self.files = files
+        super().__init__(ctx, files)
         self.agents: dict[str, tuple[int, str]] = {}  # rep external id -> (line, name)
         self.prices: dict[str, Decimal] = {}
         self.accounts: dict[str, tuple[int, str]] = {}  # account -> (line, sector)
@@ -105,21 +88,6 @@ class MavenReader:
                 )
         ctx.finish_checks()
 
-    def _each(self, name: str, handler) -> None:
-        source = self.files.get(name)
-        if source is None:
-            return
-        with source.open() as stream:
-            reader = CsvFile(name, stream, self.log)
-            rows = reader.rows(FILES[name])
-            handler(name, (Row(name, line, data, self.log) for line, data in rows))
-        if not reader.complete:
-            self.ctx.broken_files.add(name)
-
-    def _unsure(self, *files: str) -> bool:
-        """Whether one of ``files`` could not be read whole (so a missing reference may be in it)."""
-        return any(f in self.ctx.broken_files for f in files)
-
     # --- sales_teams.csv ---------------------------------------------------------------
     def _teams(self, name, rows) -> None:
         ctx = self.ctx
@@ -142,9 +110,7 @@ class MavenReader:
                 row.error("sales_agent", "is too long for an external id (at most 100 characters)")
                 continue
             if external_id in self.agents:
-                row.error(
-                    "sales_agent", f"duplicate sales agent {agent!r} (first on line {self.agents[external_id][0]})"
-                )
+                row.error("sales_agent", duplicate_message("sales agent", agent, self.agents[external_id][0]))
                 continue
             self.agents[external_id] = (row.line, agent)
             record = offices.get(code)
@@ -179,12 +145,8 @@ class MavenReader:
             product = row.text("product", required=True, max_length=100)
             series = row.text("series", max_length=100)
             price = row.amount("sales_price", required=True)
-            if not product:
+            if not claim(row, seen, product, column="product", what="product"):
                 continue
-            if product in seen:
-                row.error("product", f"duplicate product {product!r} (first on line {seen[product]})")
-                continue
-            seen[product] = row.line
             if row.ok:
                 self.prices[product] = price
                 upserter.add((product, series, price))
@@ -202,7 +164,7 @@ class MavenReader:
             if not account:
                 continue
             if account in self.accounts:
-                row.error("account", f"duplicate account {account!r} (first on line {self.accounts[account][0]})")
+                row.error("account", duplicate_message("account", account, self.accounts[account][0]))
                 continue
             self.accounts[account] = (row.line, sector)
             self.ctx.customer_territory[account] = None  # known; its territory comes from its deals
@@ -238,16 +200,11 @@ class MavenReader:
             closed_on = row.date("close_date")
             owner = person_key(agent) if agent else ""
             if owner and not ctx.rep_known(owner):
-                if self._unsure("sales_teams.csv"):
-                    row.ok = False  # sales_teams.csv could not be read whole: that error is reported
-                else:
-                    row.error("sales_agent", f"unknown sales agent {agent!r} (not in sales_teams.csv)")
+                message = f"unknown sales agent {agent!r} (not in sales_teams.csv)"
+                self._unknown(row, "sales_agent", "sales_teams.csv", message)
                 owner = ""
             if account and not ctx.customer_known(account):
-                if self._unsure("accounts.csv"):
-                    row.ok = False
-                else:
-                    row.error("account", f"unknown account {account!r} (not in accounts.csv)")
+                self._unknown(row, "account", "accounts.csv", f"unknown account {account!r} (not in accounts.csv)")
             if product and product not in self.prices:
                 repaired = self._product_repair(product)
                 if repaired:
@@ -263,12 +220,8 @@ class MavenReader:
                 if not product:
                     row.error("product", "required value is missing (a lost or open deal's amount is its list price)")
                 elif product not in self.prices:
-                    if self._unsure("products.csv"):
-                        row.ok = False
-                    else:
-                        row.error(
-                            "product", f"unknown product {product!r} (a lost or open deal's amount is its list price)"
-                        )
+                    message = f"unknown product {product!r} (a lost or open deal's amount is its list price)"
+                    self._unknown(row, "product", "products.csv", message)
                 else:
                     amount = self.prices[product]
             closed = stage in (Stage.WON, Stage.LOST)
@@ -293,15 +246,7 @@ class MavenReader:
                     territory = ctx.territory_of_customer(account)
                 if territory is None:
                     row.error("sales_agent", f"no territory: {agent} has no assignment on {day}")
-            if not external_id:
-                continue
-            if external_id in seen:
-                row.error(
-                    "opportunity_id", f"duplicate external id {external_id!r} (first on line {seen[external_id]})"
-                )
-                continue
-            seen[external_id] = row.line
-            if not row.ok:
+            if not claim(row, seen, external_id, column="opportunity_id") or not row.ok:
                 continue
             self.agents_with_deals.add(owner)
             lost_from = Stage.QUALIFIED if stage == Stage.LOST and created_on else ""

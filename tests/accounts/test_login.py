@@ -27,8 +27,8 @@ def _landing(client, user) -> str:
 
 
 def test_each_role_lands_on_its_own_page(client, tree, admin_user, manager_user, rep_user):
-    assert _landing(client, admin_user) == reverse("company_dashboard")
-    assert _landing(client, manager_user) == reverse("territory_dashboard", kwargs={"code": "na"})
+    assert _landing(client, admin_user) == reverse("dashboard", args=["company"])
+    assert _landing(client, manager_user) == reverse("dashboard", args=["territories/na"])
     assert _landing(client, rep_user[0]) == reverse("my_scorecard")
 
 

@@ -9,7 +9,7 @@ from django.contrib.staticfiles import finders
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
-from metrics.api import views
+from api import kpis
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def test_an_unexpected_failure_is_a_logged_json_500_without_a_traceback(world, a
     def broken(query):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(views, "kpi_report_snapshot", broken)
+    monkeypatch.setattr(kpis, "kpi_report_snapshot", broken)
     response = api("admin").get("/api/v1/kpis?scope=company&period=2025")
     error = _error(response, 500, "server_error")
     assert "disk on fire" not in response.content.decode()

@@ -17,9 +17,8 @@ from rest_framework.test import APIClient
 
 from metrics.periods import period_parse
 from metrics.selectors.cards import kpi_cards
-from metrics.services.recompute import kpi_recompute
-from sales.importers.service import crm_import_path
 from tests.factories import UserFactory
+from tests.helpers.acceptance import acceptance_imported
 
 DATASET = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "acceptance"
 AS_OF = datetime.date(2025, 12, 31)
@@ -30,13 +29,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def acceptance(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        result = crm_import_path(path=DATASET, format="generic")
-        assert [str(e) for e in result.errors] == []
-        kpi_recompute(reason="api acceptance", as_of=AS_OF)
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", "--noinput", verbosity=0)
+    with acceptance_imported(django_db_blocker, reason="api acceptance"):
+        yield
 
 
 @pytest.fixture

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver
 
-from metrics.api import urls as api_urls
-from metrics.api.views import ApiView
+from api import urls as api_urls
+from api.base import ApiView
 from metrics.models import Target
-from tests.api.conftest import ROLES, World, client_for
+from tests.helpers.api import ROLES, World, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def _r_linked_target(world: World) -> int:
 
 @dataclass(frozen=True)
 class Case:
-    name: str  # the URL name in metrics.api.urls
+    name: str  # the URL name in api.urls
     method: str
     path: Any  # a path, or a function of the world giving one
     expected: dict[str, int]

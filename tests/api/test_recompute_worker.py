@@ -10,8 +10,7 @@ from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from tests.api.conftest import AS_OF, world_build
-from tests.metrics.test_recompute_worker import worker  # noqa: F401  (the worker process fixture)
+from tests.helpers.api import AS_OF, world_build
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -21,7 +20,7 @@ pytestmark = [
 ]
 
 
-def test_the_worker_carries_out_the_queued_run(worker):  # noqa: F811
+def test_the_worker_carries_out_the_queued_run(worker):
     with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
         world = world_build()  # its own recomputes run in-process
     cache.clear()

@@ -1,8 +1,8 @@
 """Browser tests: a real headless Chromium (Debian's) driven by Playwright against live_server.
 
 Reusable by any page test: the ``browser`` (one per session) and ``page`` (one per
-test) fixtures, and ``browser_login``. Chromium is a requirement, not an option:
-when it is missing the tests fail, they are not skipped.
+test) fixtures; ``tests.helpers.browser.browser_login`` logs a page in. Chromium is
+a requirement, not an option: when it is missing the tests fail, they are not skipped.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.worlds import world_build, world_compute
+
 # Playwright's sync API runs an event loop in the test thread; Django would then
 # refuse the test's own database calls as "async unsafe" without this.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-# Passwords of the users made by tests.factories.UserFactory.
-TEST_PASSWORD = "pw-for-tests-1"
 
 
 def pytest_configure(config) -> None:
@@ -50,10 +50,9 @@ def page(browser) -> Iterator:
     context.close()
 
 
-def browser_login(page, base_url: str, username: str, password: str = TEST_PASSWORD, *, path: str = "/login/") -> None:
-    """Log in through a login form (the site's at /login/, or the admin's at /admin/login/)."""
-    page.goto(f"{base_url}{path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.click("[type=submit]")
+@pytest.fixture
+def world():
+    """The company of ``tests.helpers.worlds``, with its snapshots."""
+    built = world_build()
+    world_compute()
+    return built

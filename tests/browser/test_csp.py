@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import browser_login
-from tests.dashboards.conftest import AS_OF, world_build, world_compute
+from tests.helpers.browser import browser_login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("as_of")]
 
 # Each violation the page reports, with what was blocked and where.
 RECORD_VIOLATIONS = """
@@ -18,18 +17,6 @@ window.__csp = [];
 document.addEventListener("securitypolicyviolation", e => window.__csp.push(
   [e.violatedDirective, e.blockedURI, e.sourceFile, e.lineNumber, e.columnNumber, e.sample].join(" | ")));
 """
-
-
-@pytest.fixture(autouse=True)
-def _as_of(settings):
-    settings.KPI_AS_OF = AS_OF
-
-
-@pytest.fixture
-def world():
-    built = world_build()
-    world_compute()
-    return built
 
 
 def violations(page) -> list[str]:

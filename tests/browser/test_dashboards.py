@@ -14,22 +14,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.conftest import browser_login
-from tests.dashboards.conftest import AS_OF, world_build, world_compute
+from tests.helpers.browser import browser_login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _as_of(settings):
-    settings.KPI_AS_OF = AS_OF
-
-
-@pytest.fixture
-def world():
-    built = world_build()
-    world_compute()
-    return built
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("as_of")]
 
 
 class Watch:

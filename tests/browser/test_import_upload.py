@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sales.models import Deal, ImportRun
-from tests.browser.conftest import browser_login
+from tests.helpers.browser import browser_login
 from tests.sales.fixtures.importing import generic_zip
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

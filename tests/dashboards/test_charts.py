@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import plotly.graph_objects as go
 import pytest
 
-from metrics import charts
+from dashboards import charts, formatting
 
 
 def snap(month: int, value=None, *, year: int = 2025, **fields):
@@ -38,15 +38,15 @@ def snap(month: int, value=None, *, year: int = 2025, **fields):
     ],
 )
 def test_value_format(value, unit, expected):
-    assert charts.value_format(value, unit, "EUR") == expected
+    assert formatting.value_format(value, unit, "EUR") == expected
 
 
 def test_changes_in_points_for_rates_and_percent_for_amounts():
-    assert charts.change_format(0.031, "pp") == "+3.1 pp"
-    assert charts.change_format(-0.25, "pp") == "-25.0 pp"
-    assert charts.change_format(5.5, "%") == "+550.0%"
-    assert charts.change_format(None, "%") == "no data"
-    assert charts.attainment_format(None) == "no target"
+    assert formatting.change_format(0.031, "pp") == "+3.1 pp"
+    assert formatting.change_format(-0.25, "pp") == "-25.0 pp"
+    assert formatting.change_format(5.5, "%") == "+550.0%"
+    assert formatting.change_format(None, "%") == "no data"
+    assert formatting.attainment_format(None) == "no target"
 
 
 def test_revenue_vs_target_with_cumulative_pace():

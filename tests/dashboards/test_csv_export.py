@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from kpi_dashboard.csv_export import csv_cell, csv_response, csv_rows
+from dashboards.csv_export import csv_cell, csv_response, csv_rows
 
 
 @pytest.mark.parametrize(

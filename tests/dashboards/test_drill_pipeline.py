@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from metrics.models import KpiSnapshot
-from tests.dashboards.conftest import day, login, world_compute
 from tests.dashboards.html import table_rows
 from tests.factories import DealFactory
+from tests.helpers.worlds import day, login, world_compute
 
 
 def test_pipeline_drill_down_lists_the_deals_open_at_the_end_of_the_period(world, client):

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory
 
-from reps.views import scorecard_render
-from territories.views import dashboard_render, territory_scope
+from dashboards.page import territory_scope
+from dashboards.views.overview import dashboard_render
+from dashboards.views.scorecards import scorecard_render
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 dashboard_live = pytest.importorskip("dashboard_live")
@@ -39,6 +40,6 @@ def html(response) -> str:
 
 
 def computed_as_of():
-    from tests.dashboards.conftest import AS_OF
+    from tests.helpers.worlds import AS_OF
 
     return AS_OF

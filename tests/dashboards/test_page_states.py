@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from metrics.models import KpiRun, KpiSnapshot
 from metrics.services.recompute import kpi_recompute
-from tests.dashboards.conftest import login
 from tests.dashboards.html import card, text
 from tests.factories import UserFactory, territory_create
+from tests.helpers.worlds import login
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ import io
 import plotly.graph_objects as go
 import pytest
 
-from sales import views as sales_views
-from tests.dashboards.conftest import login
+from dashboards.views import drilldowns
 from tests.dashboards.html import card, figures, table_rows, text, texts
+from tests.helpers.worlds import login
 
 Q4 = "?period=2025-Q4"
 
@@ -268,7 +268,7 @@ def test_drill_down_lists_the_deals_behind_revenue(as_manager):
 def test_drill_down_sorts_and_paginates(as_manager, monkeypatch):
     html = page(as_manager, "/territories/na-east/drill/revenue/?period=2025-Q4&sort=net")
     assert [r[0] for r in table_rows(html, "drill")] == ["d-1", "d-2", "d-4"]
-    monkeypatch.setattr(sales_views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(drilldowns, "PAGE_SIZE", 2)
     html = page(as_manager, "/territories/na-east/drill/revenue/?period=2025-Q4&sort=net&page=2")
     assert [r[0] for r in table_rows(html, "drill")] == ["d-4"]
     assert "Page 2 of 2" in html

@@ -17,17 +17,20 @@ import itertools
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from kpi_dashboard.views import DRILL_KPIS
-from tests.dashboards.conftest import ROLES, login
+from dashboards.converters import ScopeRef
+from metrics.registry import KPIS
+from tests.helpers.worlds import ROLES, login
 
 EXCLUDED_PREFIXES = ("admin/", "api/")
 
-# Values each URL parameter takes in the matrix: territories and reps of both branches.
+# Values each URL parameter takes in the matrix: territories and reps of both branches. A scope is
+# (kind, territory code or rep); a page gets those of the kinds its converter takes.
 PARAMETER_VALUES = {
-    "code": ("na-east", "na", "uk"),
+    "scope": (("company", ""), ("territory", "na-east"), ("territory", "na"), ("territory", "uk"), ("rep", "ana"),
+              ("rep", "cara")),
     "pk": ("ana", "cara"),
-    "kpi": DRILL_KPIS,
-}
+    "kpi": tuple(kpi.key for kpi in KPIS if kpi.drillable),
+}  # fmt: skip
 
 TERRITORIES_SEEN = {
     "admin": {"na", "na-east", "na-west", "emea", "uk"},
@@ -46,16 +49,23 @@ REPS_SEEN = {
 OWN_REP = {"rep_a": "ana", "rep_b": "cara"}
 
 
-def _company(role, params):
+def _company(role):
     return 200 if role == "admin" else 404
 
 
-def _territory(role, params):
-    return 200 if params["code"] in TERRITORIES_SEEN[role] else 404
+def _territory(role, code):
+    return 200 if code in TERRITORIES_SEEN[role] else 404
 
 
-def _rep(role, params):
-    return 200 if params["pk"] in REPS_SEEN[role] else 404
+def _rep(role, rep):
+    return 200 if rep in REPS_SEEN[role] else 404
+
+
+def _scope(role, params):
+    kind, value = params["scope"]
+    if kind == "company":
+        return _company(role)
+    return _territory(role, value) if kind == "territory" else _rep(role, value)
 
 
 # url name → (role, parameters) → status for a signed-in user; anonymous users are covered by ANONYMOUS.
@@ -64,24 +74,15 @@ EXPECTED = {
     "healthz": lambda role, params: 200,
     "login": lambda role, params: 302,  # signed-in users are sent on
     "logout": lambda role, params: 405,  # POST only
-    "company_dashboard": _company,
-    "company_cards_csv": _company,
-    "company_leaderboard": _company,
-    "company_leaderboard_csv": _company,
-    "company_drill": _company,
-    "company_drill_csv": _company,
+    "dashboard": _scope,
+    "cards_csv": _scope,
+    "leaderboard": _scope,
+    "leaderboard_csv": _scope,
+    "drill": _scope,
+    "drill_csv": _scope,
     "territory_picker": lambda role, params: 200 if TERRITORIES_SEEN[role] else 404,
-    "territory_dashboard": _territory,
-    "territory_cards_csv": _territory,
-    "territory_leaderboard": _territory,
-    "territory_leaderboard_csv": _territory,
-    "territory_drill": _territory,
-    "territory_drill_csv": _territory,
     "my_scorecard": lambda role, params: 200 if role in OWN_REP else 404,
-    "rep_dashboard": _rep,
-    "rep_cards_csv": _rep,
-    "rep_drill": _rep,
-    "rep_drill_csv": _rep,
+    "scorecard": lambda role, params: _rep(role, params["pk"]),
 }
 # Pages anyone may open; every other page sends anonymous users to the login page.
 ANONYMOUS = {"healthz": 200, "login": 200, "logout": 405}
@@ -90,21 +91,41 @@ ANONYMOUS = {"healthz": 200, "login": 200, "logout": 405}
 def _walk(resolver: URLResolver, prefix: str = ""):
     for entry in resolver.url_patterns:
         route = prefix + str(entry.pattern)
-        if route.startswith(EXCLUDED_PREFIXES):
+        if route.lstrip("^").startswith(EXCLUDED_PREFIXES):
             continue
         if isinstance(entry, URLResolver):
             yield from _walk(entry, route)
         elif isinstance(entry, URLPattern):
-            yield route, entry.name, tuple(entry.pattern.converters)
+            yield route, entry.name, entry.pattern.converters
 
 
 def matrix_cases():
     """(url name, route, parameters) for every routed page and every combination of parameter values."""
-    for route, name, parameters in _walk(get_resolver("kpi_dashboard.urls")):
-        values = [PARAMETER_VALUES.get(p, ("<no sample value>",)) for p in parameters]
+    for route, name, converters in _walk(get_resolver("kpi_dashboard.urls")):
+        values = [_samples(p, converter) for p, converter in converters.items()]
         for combination in itertools.product(*values):
-            yield pytest.param(name, route, dict(zip(parameters, combination, strict=True)),
-                               id=f"{name or route}[{','.join(combination)}]")  # fmt: skip
+            yield pytest.param(name, route, dict(zip(converters, combination, strict=True)),
+                               id=f"{name or route}[{','.join(_label(v) for v in combination)}]")  # fmt: skip
+
+
+def _samples(parameter: str, converter) -> tuple:
+    values = PARAMETER_VALUES.get(parameter, ("<no sample value>",))
+    if parameter == "scope":
+        return tuple(v for v in values if v[0] in converter.kinds)
+    return values
+
+
+def _label(value) -> str:
+    return ":".join(v for v in value if v) if isinstance(value, tuple) else value
+
+
+def _url_value(world, key: str, value):
+    if key == "pk":
+        return world[value].pk
+    if key == "scope":
+        kind, ref = value
+        return ScopeRef(kind, world[ref].pk if kind == "rep" else ref or None)
+    return value
 
 
 CASES = list(matrix_cases())
@@ -112,7 +133,7 @@ CASES = list(matrix_cases())
 
 def test_the_url_conf_is_walked():
     names = {case.values[0] for case in CASES}
-    assert {"home", "company_dashboard", "territory_dashboard", "my_scorecard", "rep_drill_csv"} <= names
+    assert {"home", "dashboard", "scorecard", "my_scorecard", "drill_csv"} <= names
     assert not any(case.values[1].startswith(EXCLUDED_PREFIXES) for case in CASES)
 
 
@@ -124,7 +145,7 @@ def test_permission_matrix(shared_world, db, client, name, route, params, role):
     assert all(value != "<no sample value>" for value in params.values()), (
         f"the URL {name!r} takes a parameter the matrix has no sample value for: add it to PARAMETER_VALUES"
     )
-    kwargs = {key: shared_world[value].pk if key == "pk" else value for key, value in params.items()}
+    kwargs = {key: _url_value(shared_world, key, value) for key, value in params.items()}
     url = reverse(name, kwargs=kwargs)
     response = login(client, shared_world.get(role)).get(url)
     if role == "anonymous":

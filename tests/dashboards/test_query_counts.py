@@ -16,8 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from metrics.services.recompute import kpi_recompute
-from tests.dashboards.conftest import AS_OF, login, month_targets
 from tests.factories import AssignmentFactory, CustomerFactory, DealFactory, SalesRepFactory, territory_create
+from tests.helpers.worlds import AS_OF, login, month_targets
 
 BUDGET = 30  # queries per page, whatever the data
 

@@ -1,4 +1,4 @@
-"""Pages keep snapshot reads in the cache until the next recompute commits (kpi_dashboard/snapshot_cache.py)."""
+"""Pages keep snapshot reads in the cache until the next recompute commits (dashboards/snapshot_cache.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kpi_dashboard.snapshot_cache import CachedSnapshotReader, snapshot_version
+from dashboards.snapshot_cache import CachedSnapshotReader, snapshot_version
 from metrics.periods import period_parse
 from metrics.selectors.freshness import kpi_freshness
 from metrics.services.recompute import kpi_recompute
-from tests.dashboards.conftest import AS_OF, login, world_compute
 from tests.dashboards.html import card
 from tests.factories import DealFactory
+from tests.helpers.worlds import AS_OF, login, world_compute
 
 DASHBOARD = "/territories/na/?period=2025-Q4"
 

@@ -26,6 +26,7 @@ print(json.dumps({"engine": db["ENGINE"], "name": str(db["NAME"]), "host": db.ge
 # switch the browser tests set for Playwright (check --deploy rightly warns about it).
 OWN_VARIABLES = (
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DJANGO_SETTINGS_MODULE",  # the suite's (kpi_dashboard.settings.test); these probes read the product's
     "DATABASE_URL",
     "REDIS_URL",
     "SECRET_KEY",

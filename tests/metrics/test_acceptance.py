@@ -10,11 +10,9 @@ import math
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from metrics.selectors.reports import kpi_report_live, kpi_report_query, kpi_report_snapshot
-from metrics.services.recompute import kpi_recompute
-from sales.importers.service import crm_import_path
+from tests.helpers.acceptance import acceptance_imported
 
 DATASET = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "acceptance"
 EXPECTED = json.loads((DATASET / "expected.json").read_text())
@@ -26,13 +24,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def acceptance_db(django_db_setup, django_db_blocker):
     """Import the data set and recompute once for the whole module."""
-    with django_db_blocker.unblock():
-        result = crm_import_path(path=DATASET, format="generic")
-        assert [str(e) for e in result.errors] == []
-        run = kpi_recompute(reason="acceptance", as_of=AS_OF)
-    yield run
-    with django_db_blocker.unblock():
-        call_command("flush", "--noinput", verbosity=0)  # leave the database empty for other modules
+    with acceptance_imported(django_db_blocker, reason="acceptance") as run:
+        yield run
 
 
 def _same(expected, got) -> bool:

@@ -20,9 +20,8 @@ GRID = reverse("admin:metrics_target_grid")
 
 
 @pytest.fixture
-def client(client, admin_user):
-    client.force_login(admin_user)
-    return client
+def client(admin_client):
+    return admin_client
 
 
 @pytest.fixture

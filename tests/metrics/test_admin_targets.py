@@ -23,9 +23,8 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
 
 
 @pytest.fixture
-def client(client, admin_user):
-    client.force_login(admin_user)
-    return client
+def client(admin_client):
+    return admin_client
 
 
 @pytest.fixture

@@ -11,22 +11,13 @@ from fractions import Fraction
 import pytest
 
 from tests.factories import CustomerFactory, DealFactory, ExpenseFactory
-from tests.metrics.conftest import approx, rep_in, wilson
+from tests.helpers.kpis import approx, rep_in, wilson, won_deal
 
 D = datetime.date
 
 
 def won(customer, rep, territory, closed_on, amount="1000.00", **fields):
-    return DealFactory(
-        customer=customer,
-        owner=rep,
-        territory=territory,
-        stage="won",
-        amount=Decimal(amount),
-        created_on=closed_on - datetime.timedelta(days=5),
-        closed_on=closed_on,
-        **fields,
-    )
+    return won_deal(rep, territory, closed_on, amount, days_open=5, customer=customer, **fields)
 
 
 # --- new customers ------------------------------------------------------------------------------

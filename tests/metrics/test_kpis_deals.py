@@ -14,7 +14,7 @@ from metrics.periods import period_parse
 from metrics.selectors.reports import kpi_funnel_report, kpi_report_live, kpi_report_query
 from metrics.services.recompute import kpi_recompute
 from tests.factories import ActivityFactory, AssignmentFactory, DealFactory
-from tests.metrics.conftest import approx, funnel_rows, rep_in, target_put, wilson
+from tests.helpers.kpis import approx, funnel_rows, rep_in, target_put, wilson
 
 D = datetime.date
 TEN_DAYS_EARLIER = object()  # default created_on of won()/lost(): closed_on − 10 days

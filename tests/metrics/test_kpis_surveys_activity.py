@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 
 from tests.factories import ActivityFactory, AssignmentFactory, CustomerFactory, SurveyResponseFactory
-from tests.metrics.conftest import Z, approx, rep_in, wilson
+from tests.helpers.kpis import Z, approx, rep_in, wilson
 
 D = datetime.date
 MARCH_10, MARCH_12 = D(2025, 3, 10), D(2025, 3, 12)

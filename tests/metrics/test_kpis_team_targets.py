@@ -18,21 +18,13 @@ from tests.factories import (
     ExpenseFactory,
     SalesRepFactory,
 )
-from tests.metrics.conftest import approx, rep_in, target_put
+from tests.helpers.kpis import approx, rep_in, target_put, won_deal
 
 D = datetime.date
 
 
 def won(rep, territory, closed_on, amount="1000.00", created_on=None, customer=None):
-    return DealFactory(
-        owner=rep,
-        territory=territory,
-        customer=customer,
-        stage="won",
-        amount=Decimal(amount),
-        created_on=created_on or closed_on - datetime.timedelta(days=10),
-        closed_on=closed_on,
-    )
+    return won_deal(rep, territory, closed_on, amount, days_open=10, created_on=created_on, customer=customer)
 
 
 # --- quota attainment, reps at quota -------------------------------------------------------------

@@ -16,7 +16,7 @@ from metrics.periods import (
     periods_containing,
 )
 from tests.factories import DealFactory
-from tests.metrics.conftest import rep_in, target_put
+from tests.helpers.kpis import rep_in, target_put
 
 D = datetime.date
 

@@ -1,18 +1,10 @@
 """A real Celery worker on the real Redis broker runs the recompute end to end."""
 
 import datetime
-import os
-import subprocess
-import sys
 import time
-import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-import redis
-from django.db import connection
-from kombu import pools
 
 from kpi_dashboard.celery import app
 from metrics.models import KpiRecomputeRequest, KpiRun, KpiSnapshot
@@ -20,53 +12,7 @@ from metrics.services.targets import TargetScope, target_input_clean, targets_se
 from tests.factories import AssignmentFactory, DealFactory, SalesRepFactory
 from tests.waiting import wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
-
-
-def _reset_broker_connections():
-    """Drop pooled broker connections so the next send uses the current broker_url."""
-    pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def worker(settings):
-    """Start a worker process on a private queue of the real broker; stop it afterwards."""
-    redis.Redis.from_url(REDIS_URL).ping()  # fail loudly when Redis is not there
-    queue = f"kpi-test-{uuid.uuid4().hex[:8]}"
-    database = connection.settings_dict
-    env = os.environ | {
-        "REDIS_URL": REDIS_URL,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "DJANGO_SETTINGS_MODULE": "kpi_dashboard.settings",
-        "KPI_AS_OF": "2025-12-31",
-        "KPI_RECOMPUTE_DEBOUNCE_SECONDS": "2",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "kpi_dashboard", "worker", "--pool", "solo", "-Q", queue,
-         "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    previous = {k: app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")}
-    app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
-    _reset_broker_connections()
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.KPI_RECOMPUTE_DEBOUNCE_SECONDS = 2
-    settings.KPI_AS_OF = datetime.date(2025, 12, 31)
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": queue}}
-    try:
-        yield process
-    finally:
-        app.conf.update(**previous)
-        _reset_broker_connections()
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture

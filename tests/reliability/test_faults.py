@@ -25,7 +25,7 @@ from kpi_dashboard.celery import app
 from metrics.models import KpiRecomputeRequest, KpiRun, KpiSnapshot, Target, TargetChange
 from metrics.services.recompute import kpi_recompute
 from tests.factories import AssignmentFactory, DealFactory, SalesRepFactory
-from tests.metrics.test_recompute_worker import _reset_broker_connections
+from tests.helpers.celery import reset_broker_connections
 from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +80,7 @@ def broker(settings):
     queue = f"kpi-fault-{uuid.uuid4().hex[:8]}"
     previous = {k: app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")}
     app.conf.update(broker_url=url, task_always_eager=False, task_default_queue=queue)
-    _reset_broker_connections()
+    reset_broker_connections()
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.KPI_RECOMPUTE_DEBOUNCE_SECONDS = 1
     settings.KPI_AS_OF = AS_OF
@@ -91,7 +91,7 @@ def broker(settings):
         yield state
     finally:
         app.conf.update(**previous)
-        _reset_broker_connections()
+        reset_broker_connections()
         for process in [*state["processes"], state["server"]]:
             if process.poll() is None:
                 process.kill()
@@ -172,7 +172,7 @@ def test_broker_down_an_edit_is_saved_pending_and_run_when_the_broker_is_back(br
     assert scripted.status_code == 200
 
     broker["server"] = _redis_start(broker["port"])
-    _reset_broker_connections()
+    reset_broker_connections()
     worker = _worker(broker["url"], broker["queue"])
     broker["processes"].append(worker)
     app.send_task("metrics.recompute_pending_kpis")  # what the 10-minute beat sweep sends

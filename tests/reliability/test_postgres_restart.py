@@ -101,6 +101,7 @@ def site() -> Iterator[dict]:
     port = _free_port()
     env = {
         **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kpi_dashboard.settings",
         "DATABASE_URL": cluster.url, "KPI_AS_OF": "2025-12-31", "DJANGO_DEBUG": "false", "SECRET_KEY": SECRET,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SECURE_SSL_REDIRECT": "false", "DJANGO_CONN_MAX_AGE": "600",
         "DJANGO_STATIC_ROOT": str(directory / "static"), "DJANGO_LOG_LEVEL": "ERROR",

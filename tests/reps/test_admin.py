@@ -21,9 +21,8 @@ AS_OF = override_settings(KPI_AS_OF=D(2025, 3, 15))
 
 
 @pytest.fixture
-def client(client, admin_user):
-    client.force_login(admin_user)
-    return client
+def client(admin_client):
+    return admin_client
 
 
 def rep_post(*, name="Alice Smith", external_id="r-alice", hired_on="2020-01-01", left_on="", rows=(), initial=0):

@@ -24,9 +24,8 @@ D = datetime.date
 
 
 @pytest.fixture
-def client(client, admin_user):
-    client.force_login(admin_user)
-    return client
+def client(admin_client):
+    return admin_client
 
 
 def _product(tree, i):

@@ -20,7 +20,9 @@ from accounts.access import Role, reps_visible_to, territories_visible_to, user_
 from metrics.models import Distribution, KpiRecomputeRequest, Target, TargetChange
 from reps.models import SalesRep
 from sales.demo import plan
-from sales.demo.generate import Numbering, block_facts, reps_plan
+from sales.demo.facts import block_facts
+from sales.demo.generate import reps_plan
+from sales.demo.rows import Numbering
 from sales.demo.selectors import DemoSeedError, demo_row_counts
 from sales.demo.services import demo_data_seed
 from sales.models import Activity, Customer, Deal, Expense, Product, SurveyResponse

@@ -26,7 +26,7 @@ from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.html import escape
@@ -35,16 +35,17 @@ from rest_framework.fields import BooleanField
 from rest_framework.test import APIClient
 
 from accounts.models import AuditEvent
-from kpi_dashboard.views import BAD_INPUT_MESSAGE_MAX
+from dashboards.converters import ScopeRef
+from dashboards.page import BAD_INPUT_MESSAGE_MAX
 from metrics.models import Distribution, KpiRecomputeRequest, KpiRun, Target, TargetChange
 from metrics.registry import KPI_BY_KEY
 from reps.models import SalesRep
 from sales.models import Customer, Deal, ImportRun
 from territories.models import Territory, TerritoryAssignment
-from tests.dashboards.conftest import AS_OF, world_build, world_compute
 from tests.factories import SalesRepFactory, UserFactory
+from tests.helpers.worlds import world_held
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("as_of")]
 
 MEGABYTE = "x" * 2**20
 # Strings: what a query string, a form field or a path segment can carry.
@@ -101,16 +102,8 @@ def row_counts() -> dict[str, int]:
 @pytest.fixture(scope="module")
 def company(django_db_setup, django_db_blocker):
     """The dashboards' company with its snapshots, built once; each test runs in a savepoint, all rolled back."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        built = world_build()
-        world_compute()
+    with world_held(django_db_blocker) as built:
         yield built
-        transaction.set_rollback(True)
-
-
-@pytest.fixture(autouse=True)
-def _as_of(settings):
-    settings.KPI_AS_OF = AS_OF
 
 
 @pytest.fixture
@@ -130,7 +123,7 @@ def assert_no_raw_payload(response) -> None:
 
 # --- what the API says back ----------------------------------------------------------------------------
 
-MESSAGE_MAX_CHARS = 1000  # metrics.api.exceptions: a refused value is quoted back at most this long
+MESSAGE_MAX_CHARS = 1000  # api.exceptions: a refused value is quoted back at most this long
 
 
 def sent_back(text: str) -> str:
@@ -190,7 +183,7 @@ def form_text(max_length: int | None, then: Callable[[str], str | None]) -> Chec
 
 
 def integer(maximum: int) -> Check:
-    """``metrics.api.pagination.int_param``."""
+    """``api.pagination.int_param``."""
 
     def check(text: str) -> str | None:
         try:
@@ -566,34 +559,35 @@ DRILL_SORTS = "deal, customer, owner, territory, stage, created, closed, amount,
 # url name → the query parameters the page reads. A page missing here fails the walk.
 PAGE_READS: dict[str, tuple[str, ...]] = {
     "home": (), "healthz": (), "login": (), "logout": (),
-    "company_dashboard": ("period",), "company_cards_csv": ("period",),
-    "company_leaderboard": ("period", "sort", "page"), "company_leaderboard_csv": ("period",),
+    "dashboard": ("period",), "cards_csv": ("period",),
+    "leaderboard": ("period", "sort", "page"), "leaderboard_csv": ("period",),
     "territory_picker": ("scope", "period"),
-    "territory_dashboard": ("period",), "territory_cards_csv": ("period",),
-    "territory_leaderboard": ("period", "sort", "page"), "territory_leaderboard_csv": ("period",),
-    "my_scorecard": ("period",), "rep_dashboard": ("period",), "rep_cards_csv": ("period",),
-    "company_drill": ("period", "sort", "page"), "company_drill_csv": ("period", "sort"),
-    "territory_drill": ("period", "sort", "page"), "territory_drill_csv": ("period", "sort"),
-    "rep_drill": ("period", "sort", "page"), "rep_drill_csv": ("period", "sort"),
+    "my_scorecard": ("period",), "scorecard": ("period",),
+    "drill": ("period", "sort", "page"), "drill_csv": ("period", "sort"),
 }  # fmt: skip
 # What each page answers when nothing is wrong (signed in as an admin; /me/ as a rep).
 PAGE_STATUS = {"home": 302, "login": 302, "logout": 405}
 
 
-def page_routes() -> list[tuple[str, tuple[str, ...]]]:
-    """(url name, its URL parameters) of every page of the URL conf (the admin and the API have their own walks)."""
+def page_routes() -> list[tuple[str, str | None, tuple[str, ...]]]:
+    """(url name, kind of scope, its URL parameters) of every page of the URL conf, once per kind of scope the page
+    takes (the admin and the API have their own walks)."""
 
     def walk(resolver: URLResolver, prefix: str = ""):
         for entry in resolver.url_patterns:
             route = prefix + str(entry.pattern)
-            if route.startswith(("admin/", "api/")):
+            if route.lstrip("^").startswith(("admin/", "api/")):
                 continue
             if isinstance(entry, URLResolver):
                 yield from walk(entry, route)
             elif isinstance(entry, URLPattern):
-                yield entry.name, tuple(entry.pattern.converters)
+                yield entry.name, entry.pattern.converters
 
-    return list(walk(get_resolver()))
+    routes = []
+    for name, converters in walk(get_resolver()):
+        kinds = getattr(converters.get("scope"), "kinds", (None,))
+        routes.extend((name, kind, tuple(converters)) for kind in kinds)
+    return routes
 
 
 def bad_page(response, field: str, message: str) -> None:
@@ -607,15 +601,17 @@ def bad_page(response, field: str, message: str) -> None:
 
 
 def test_every_page_is_walked():
-    assert {name for name, _ in page_routes()} == set(PAGE_READS)
+    assert {name for name, _, _ in page_routes()} == set(PAGE_READS)
 
 
 def test_hostile_query_parameters_on_every_page_get_a_4xx_naming_them_or_a_fallback(company):
     client = Client()
-    for name, params in page_routes():
+    scopes = {"company": ScopeRef("company"), "territory": ScopeRef("territory", "na"),
+              "rep": ScopeRef("rep", company["ana"].pk)}  # fmt: skip
+    for name, kind, params in page_routes():
         user = company["rep_a"] if name == "my_scorecard" else company["admin"]
         client.force_login(user)
-        kwargs = {"code": "na", "pk": company["ana"].pk, "kpi": "revenue"}
+        kwargs = {"scope": scopes.get(kind), "pk": company["ana"].pk, "kpi": "revenue"}
         url = reverse(name, kwargs={p: kwargs[p] for p in params})
         ok = PAGE_STATUS.get(name, 200)
         reads = PAGE_READS[name]

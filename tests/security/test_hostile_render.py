@@ -11,7 +11,7 @@ change forms, filters, quota grid and target entry, the API's JSON, the CSV expo
 with Django's escaping (the raw ``<script>`` or ``<img`` never appears and ``{{ 7*7 }}`` stays text); the
 embedded JSON writes ``<``, ``>`` and ``&`` as ``\\u003C``, ``\\u003E``, ``\\u0026``; the API sends the
 name as data with ``nosniff``; a CSV cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-return is written with a leading ``'`` (kpi_dashboard/csv_export.py), so a spreadsheet shows text.
+return is written with a leading ``'`` (dashboards/csv_export.py), so a spreadsheet shows text.
 """
 
 from __future__ import annotations
@@ -21,17 +21,16 @@ import io
 import json
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
 from metrics.models import Target
 from sales.models import Customer, Deal
-from tests.dashboards.conftest import AS_OF, world_build, world_compute
 from tests.dashboards.html import figures
+from tests.helpers.worlds import world_held
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("as_of")]
 
 
 def hostile_name(who: str) -> str:
@@ -50,23 +49,18 @@ JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0
 @pytest.fixture(scope="module")
 def company(django_db_setup, django_db_blocker):
     """The dashboards' company with na-east, Ana, Fresh Co (Ben's new customer) and deal d-4 renamed."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        built = world_build()
-        east, ana = built["tree"]["na-east"], built["ana"]
-        east.name = TERRITORY
-        east.save(update_fields=["name"])
-        ana.name = REP
-        ana.save(update_fields=["name"])
-        Customer.objects.filter(external_id="c-new").update(name=CUSTOMER)
-        Deal.objects.filter(external_id="d-4").update(name=DEAL)
-        world_compute()
+    with world_held(django_db_blocker, change=_rename) as built:
         yield built
-        transaction.set_rollback(True)
 
 
-@pytest.fixture(autouse=True)
-def _as_of(settings):
-    settings.KPI_AS_OF = AS_OF
+def _rename(built) -> None:
+    east, ana = built["tree"]["na-east"], built["ana"]
+    east.name = TERRITORY
+    east.save(update_fields=["name"])
+    ana.name = REP
+    ana.save(update_fields=["name"])
+    Customer.objects.filter(external_id="c-new").update(name=CUSTOMER)
+    Deal.objects.filter(external_id="d-4").update(name=DEAL)
 
 
 @pytest.fixture
@@ -96,15 +90,15 @@ def embedded(name: str) -> str:
 
 DASHBOARD_PAGES = {
     # url name, kwargs → the names it shows
-    ("company_dashboard", ()): (REP, TERRITORY),  # the leaderboard: Ana of na-east
-    ("territory_dashboard", ("na",)): (TERRITORY, REP),  # na-east among the sub-territories; the leaderboard
-    ("territory_dashboard", ("na-east",)): (TERRITORY, REP),  # its own name in the title
+    ("dashboard", ("company",)): (REP, TERRITORY),  # the leaderboard: Ana of na-east
+    ("dashboard", ("territories/na",)): (TERRITORY, REP),  # na-east among the sub-territories; the leaderboard
+    ("dashboard", ("territories/na-east",)): (TERRITORY, REP),  # its own name in the title
     ("territory_picker", ()): (TERRITORY,),
-    ("company_leaderboard", ()): (REP, TERRITORY),
-    ("territory_leaderboard", ("na",)): (REP, TERRITORY),
-    ("territory_drill", ("na", "revenue")): (REP, TERRITORY, CUSTOMER),  # d-4: Fresh Co's, Ben's, in na-east
-    ("territory_drill", ("na", "new_customers")): (TERRITORY, CUSTOMER),
-    ("company_drill", ("deals_won",)): (REP, TERRITORY, CUSTOMER),
+    ("leaderboard", ("company",)): (REP, TERRITORY),
+    ("leaderboard", ("territories/na",)): (REP, TERRITORY),
+    ("drill", ("territories/na", "revenue")): (REP, TERRITORY, CUSTOMER),  # d-4: Fresh Co's, Ben's, in na-east
+    ("drill", ("territories/na", "new_customers")): (TERRITORY, CUSTOMER),
+    ("drill", ("company", "deals_won")): (REP, TERRITORY, CUSTOMER),
 }
 
 
@@ -117,7 +111,7 @@ def test_the_scorecard_shows_the_rep_name_escaped_to_managers_and_to_the_rep(com
     for user in (company["admin"], company["manager_a"], company["rep_a"]):
         client = Client()
         client.force_login(user)
-        page(client, reverse("rep_dashboard", args=[company["ana"].pk]), REP)
+        page(client, reverse("scorecard", args=[company["ana"].pk]), REP)
     client.force_login(company["rep_a"])
     page(client, reverse("my_scorecard"), REP)
 

@@ -18,9 +18,8 @@ CHANGELIST = reverse("admin:territories_territory_changelist")
 
 
 @pytest.fixture
-def client(client, admin_user):
-    client.force_login(admin_user)
-    return client
+def client(admin_client):
+    return admin_client
 
 
 def tree_snapshot():

@@ -12,30 +12,19 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
 
-from accounts.access import Role, company_visible_or_404, deals_visible_to, rep_visible_or_404
-from kpi_dashboard.csv_export import csv_response
-from kpi_dashboard.views import (
-    DRILL_KPIS,
-    SNAPSHOTS,
-    BadPageInput,
-    PageScope,
-    answers_bad_input,
-    page_context,
-    page_period,
-    viewer_of,
-    with_period,
-)
-from metrics import charts
+from accounts.access import Role, deals_visible_to
+from dashboards.csv_export import csv_response
+from dashboards.formatting import value_format
+from dashboards.page import BadPageInput, PageScope, page_context, page_period, page_view, viewer_of, with_period
+from dashboards.readers import SNAPSHOTS
 from metrics.engine import as_of_date
 from metrics.periods import Period
-from metrics.registry import KPI_BY_KEY
+from metrics.registry import KPI_BY_KEY, KPIS
 from metrics.selectors.freshness import kpi_freshness
 from sales.models import Deal, Stage
 
@@ -82,18 +71,16 @@ class Drill:
     default_sort: str
 
 
-DRILLS = {
-    "revenue": Drill("revenue", "Won deals", "won deals closed in the period (revenue is their net amount)",
-                     DEAL_COLUMNS, "-closed"),
-    "deals_won": Drill("deals_won", "Won deals", "won deals closed in the period", DEAL_COLUMNS, "-closed"),
-    "pipeline_value": Drill("pipeline_value", "Open pipeline",
-                            "deals open on the period's last day (or the as-of date if earlier)", DEAL_COLUMNS,
-                            "-amount"),
-    "new_customers": Drill("new_customers", "New customers",
-                           "customers whose first ever won deal closed in the period, by that deal's territory "
-                           "and owner", CUSTOMER_COLUMNS, "-acquired"),
+_DEFINITIONS = {
+    "revenue": ("Won deals", "won deals closed in the period (revenue is their net amount)", DEAL_COLUMNS, "-closed"),
+    "deals_won": ("Won deals", "won deals closed in the period", DEAL_COLUMNS, "-closed"),
+    "pipeline_value": ("Open pipeline", "deals open on the period's last day (or the as-of date if earlier)",
+                       DEAL_COLUMNS, "-amount"),
+    "new_customers": ("New customers", "customers whose first ever won deal closed in the period, by that deal's "
+                      "territory and owner", CUSTOMER_COLUMNS, "-acquired"),
 }  # fmt: skip
-assert set(DRILLS) == set(DRILL_KPIS)
+# One list per KPI the registry marks drillable (a KeyError at import names one without a definition here).
+DRILLS = {kpi.key: Drill(kpi.key, *_DEFINITIONS[kpi.key]) for kpi in KPIS if kpi.drillable}
 
 
 def drill_deals(*, user, scope: PageScope, kpi: str, period: Period, as_of: datetime.date) -> QuerySet[Deal]:
@@ -123,18 +110,8 @@ def drill_deals(*, user, scope: PageScope, kpi: str, period: Period, as_of: date
     return deals.annotate(net=F("amount") - F("refunded_amount")).select_related("owner", "territory", "customer")
 
 
-def _scope(request: HttpRequest, *, code: str | None = None, pk: int | None = None) -> PageScope:
-    if code is not None:
-        territory = viewer_of(request).territory_or_404(code)
-        return PageScope(key=territory.scope_key, kind="territory", name=territory.name, territory=territory)
-    if pk is not None:
-        rep = rep_visible_or_404(user=request.user, rep_id=pk)
-        return PageScope(key=rep.scope_key, kind="rep", name=rep.name, rep=rep)
-    company_visible_or_404(user=request.user)
-    return PageScope(key="company", kind="company", name="Company")
-
-
-def _drill(kpi: str) -> Drill:
+def drill_or_404(kpi: str) -> Drill:
+    """The list behind ``kpi``, else ``Http404``."""
     if kpi not in DRILLS:
         raise Http404("No list behind this KPI.")
     return DRILLS[kpi]
@@ -170,11 +147,13 @@ def _cell(value) -> tuple[str, bool]:
     return str(value), False
 
 
-def drill_page(request: HttpRequest, scope: PageScope, kpi: str) -> HttpResponse:
-    drill = _drill(kpi)
+@page_view
+def drill(request: HttpRequest, scope: PageScope, kpi: str) -> HttpResponse:
+    """The deals or customers behind one KPI card, sorted and a page at a time."""
+    listing = drill_or_404(kpi)
     period = page_period(request)
     context = page_context(request, scope=scope, period=period)
-    sort, ordering = _ordering(drill, request.GET.get("sort", ""))
+    sort, ordering = _ordering(listing, request.GET.get("sort", ""))
     deals = drill_deals(user=request.user, scope=scope, kpi=kpi, period=period, as_of=context["as_of"])
     page = Paginator(deals.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
     snapshot = SNAPSHOTS.for_scopes(scopes=[scope.key], period=period, kpis=[kpi]).get(scope.key, {}).get(kpi)
@@ -183,73 +162,33 @@ def drill_page(request: HttpRequest, scope: PageScope, kpi: str) -> HttpResponse
     columns = [
         (c.label, c.key, (f"-{c.key}" if not sort.startswith("-") else c.key) if c.key == current else c.key,
          ("descending" if sort.startswith("-") else "ascending") if c.key == current else "none")
-        for c in drill.columns
+        for c in listing.columns
     ]  # fmt: skip
     context.update(
-        drill=drill,
+        drill=listing,
         kpi=definition,
-        value=charts.value_format(getattr(snapshot, "value", None), definition.unit, context["currency"]),
+        value=value_format(getattr(snapshot, "value", None), definition.unit, context["currency"]),
         page=page,
-        rows=[[_cell(v) for v in _row(drill, deal)] for deal in page.object_list],
+        rows=[[_cell(v) for v in _row(listing, deal)] for deal in page.object_list],
         columns=columns,
         sort=sort,
         # A manager sees a rep's deals only where they were stored in the manager's territories.
         restricted=viewer_of(request).role is Role.MANAGER and scope.kind == "rep",
         csv_url=with_period(scope.url("drill_csv", kpi=kpi), period, sort=sort),
-        back_url=with_period(scope.url("dashboard"), period),
+        back_url=with_period(scope.dashboard_url(), period),
     )
     return render(request, "dashboards/drill.html", context)
 
 
+@page_view
 def drill_csv(request: HttpRequest, scope: PageScope, kpi: str) -> HttpResponse:
-    drill = _drill(kpi)
+    """The whole drill-down list as CSV, in the page's order."""
+    listing = drill_or_404(kpi)
     period = page_period(request)
-    _, ordering = _ordering(drill, request.GET.get("sort", ""))
+    _, ordering = _ordering(listing, request.GET.get("sort", ""))
     as_of = kpi_freshness().as_of or as_of_date()
     deals = drill_deals(user=request.user, scope=scope, kpi=kpi, period=period, as_of=as_of).order_by(*ordering)
-    header = [c.label for c in drill.columns]
-    rows = (_row(drill, deal) for deal in deals.iterator(chunk_size=2000))
+    header = [c.label for c in listing.columns]
+    rows = (_row(listing, deal) for deal in deals.iterator(chunk_size=2000))
     name = scope.key.replace(":", "-")
     return csv_response(filename=f"{kpi}-{name}-{period.label}.csv", header=header, rows=rows)
-
-
-@require_GET
-@login_required
-@answers_bad_input
-def company_drill(request: HttpRequest, kpi: str) -> HttpResponse:
-    return drill_page(request, _scope(request), kpi)
-
-
-@require_GET
-@login_required
-@answers_bad_input
-def territory_drill(request: HttpRequest, code: str, kpi: str) -> HttpResponse:
-    return drill_page(request, _scope(request, code=code), kpi)
-
-
-@require_GET
-@login_required
-@answers_bad_input
-def rep_drill(request: HttpRequest, pk: int, kpi: str) -> HttpResponse:
-    return drill_page(request, _scope(request, pk=pk), kpi)
-
-
-@require_GET
-@login_required
-@answers_bad_input
-def company_drill_csv(request: HttpRequest, kpi: str) -> HttpResponse:
-    return drill_csv(request, _scope(request), kpi)
-
-
-@require_GET
-@login_required
-@answers_bad_input
-def territory_drill_csv(request: HttpRequest, code: str, kpi: str) -> HttpResponse:
-    return drill_csv(request, _scope(request, code=code), kpi)
-
-
-@require_GET
-@login_required
-@answers_bad_input
-def rep_drill_csv(request: HttpRequest, pk: int, kpi: str) -> HttpResponse:
-    return drill_csv(request, _scope(request, pk=pk), kpi)

@@ -20,7 +20,7 @@ from rest_framework.views import exception_handler, set_rollback
 
 from accounts.middleware import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, database_lost
 
-logger = logging.getLogger("metrics.api")
+logger = logging.getLogger("api")
 
 
 class NotComputed(exceptions.NotFound):

@@ -1,6 +1,9 @@
-"""OpenAPI additions: the one error shape, documented on every operation."""
+"""The OpenAPI schema and its docs (Swagger UI, ReDoc), and the one error shape documented on every operation."""
 
 from __future__ import annotations
+
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.renderers import JSONRenderer
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -47,3 +50,24 @@ def error_responses_add(result: dict, generator, request, public) -> dict:
                 body = {"content": {"application/json": {"schema": reference}}, "description": description}
                 responses.setdefault(code, body)
     return result
+
+
+class JsonErrorsMixin:
+    """Render refusals (say, throttling) as the JSON error, not as YAML or an HTML page."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if getattr(response, "exception", False):
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class SchemaView(JsonErrorsMixin, SpectacularAPIView):
+    pass
+
+
+class SwaggerView(JsonErrorsMixin, SpectacularSwaggerSplitView):
+    pass
+
+
+class RedocView(JsonErrorsMixin, SpectacularRedocView):
+    template_name = "api/redoc.html"  # drf-spectacular's page without its web fonts from Google

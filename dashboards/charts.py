@@ -1,30 +1,38 @@
 """Plotly figures for the dashboards, one builder per chart.
 
-Builders take numbers a selector already read (snapshot rows, funnel counts)
-and return a ``Chart``: the Plotly figure as a plain dict (``{"data", "layout"}``,
-embedded by the template and drawn by ``static/js/charts.js`` with the plotly.js
-served from ``static/``), a title and a sentence saying what it shows, and the
-same numbers as a table, the text alternative for screen readers and for anyone
-who cannot hover. Figures are dicts rather than ``plotly.graph_objects`` objects
-because building those validates every attribute and costs milliseconds per
-chart on every request; tests validate the dicts with plotly instead.
-
-The module also formats KPI values for people (units, currency, percentage
-points), so cards, tables and charts say the same thing the same way.
+Builders take numbers a selector already read (``KpiSnapshot`` rows or
+anything with their fields, funnel counts) and return a ``Chart``: the Plotly
+figure as a plain dict (``{"data", "layout"}``, embedded by the template and
+drawn by ``static/js/charts.js`` with the plotly.js served from ``static/``), a
+title and a sentence saying what it shows, and the same numbers as a table, the
+text alternative for screen readers and for anyone who cannot hover. Figures are
+dicts rather than ``plotly.graph_objects`` objects because building those
+validates every attribute and costs milliseconds per chart on every request;
+tests validate the dicts with plotly instead.
+Numbers are written by dashboards.formatting, as on the cards.
 """
 
 from __future__ import annotations
 
-import datetime
-import functools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
+from dashboards.formatting import (
+    attainment_format,
+    finite,
+    interval_format,
+    month_label,
+    plain_count,
+    plain_days,
+    plain_money,
+    short_amount,
+    value_format,
+)
+from metrics.models import KpiSnapshot
 from metrics.registry import Unit
 
 # Colour-blind safe (Okabe-Ito) colours, one meaning each across every chart.
@@ -46,33 +54,21 @@ FUNNEL_LABELS = {
 }
 
 
-class SnapshotLike(Protocol):
-    period: str
-    period_start: datetime.date
-    value: float | None
-    n: float | None
-    ci_low: float | None
-    ci_high: float | None
-    target: float | None
-    attainment: float | None
-    low_sample: bool
-    extra: dict | None
-
-
 @dataclass(frozen=True)
 class ChartTable:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
 
-    def as_html(self) -> str:
+    def as_html(self) -> SafeString:
         """The table as escaped HTML, first cell of each row a row header (built here: a template loop over
         hundreds of cells costs more than the rest of the page)."""
-        head = "".join(f'<th scope="col">{escape(c)}</th>' for c in self.columns)
-        body = "".join(
-            f'<tr><th scope="row">{escape(row[0])}</th>{"".join(f"<td>{escape(c)}</td>" for c in row[1:])}</tr>'
-            for row in self.rows
+        head = format_html_join("", '<th scope="col">{}</th>', ((c,) for c in self.columns))
+        body = format_html_join(
+            "",
+            '<tr><th scope="row">{}</th>{}</tr>',
+            ((row[0], format_html_join("", "<td>{}</td>", ((c,) for c in row[1:]))) for row in self.rows),
         )
-        return mark_safe(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
 
 
 @dataclass(frozen=True)
@@ -85,64 +81,6 @@ class Chart:
     figure: dict | None
     table: ChartTable
     empty: str = ""
-
-
-# --- formatting -------------------------------------------------------------------------------------
-
-
-def _number(value) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return None if math.isnan(value) or math.isinf(value) else value
-
-
-def value_format(value, unit: str, currency: str = "USD") -> str:
-    """Format a KPI value for people: ``USD 1,234.50``, ``47.3%``, ``36 days``, ``1.25×``; "no data" for null."""
-    value = _number(value)
-    if value is None:
-        return "no data"
-    if unit == Unit.CURRENCY:
-        return f"{currency} {value:,.2f}"
-    if unit == Unit.COUNT:
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
-    if unit == Unit.RATIO:
-        return f"{value * 100:.1f}%"
-    if unit == Unit.DAYS:
-        days = f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
-        return f"{days} day" if value == 1 else f"{days} days"
-    if unit == Unit.SCORE:
-        return f"{value:+.1f}" if value else "0.0"
-    if unit == Unit.MULTIPLE:
-        return f"{value:.2f}×"
-    return f"{value:,.2f}"
-
-
-def change_format(change, change_unit: str) -> str:
-    """Format a change: ``+3.1 pp`` for rates (a fraction of 1 = 100 pp), ``-12.4%`` for amounts and counts."""
-    change = _number(change)
-    if change is None:
-        return "no data"
-    if change_unit == "pp":
-        return f"{change * 100:+.1f} pp"
-    return f"{change * 100:+.1f}%"
-
-
-def attainment_format(value) -> str:
-    value = _number(value)
-    return "no target" if value is None else f"{value * 100:.1f}%"
-
-
-def interval_format(low, high, unit: str, currency: str = "USD") -> str:
-    low, high = _number(low), _number(high)
-    if low is None or high is None:
-        return ""
-    return f"{value_format(low, unit, currency)} – {value_format(high, unit, currency)}"
-
-
-@functools.lru_cache(maxsize=512)
-def month_label(day: datetime.date) -> str:
-    return f"{day:%b %Y}"
 
 
 # --- shared layout ------------------------------------------------------------------------------------
@@ -167,8 +105,8 @@ def _layout(*, y_title: str, y_format: str = "", y2: dict | None = None, **extra
     return layout
 
 
-def _values(points: Sequence[SnapshotLike], attr: str = "value") -> list[float | None]:
-    return [_number(getattr(p, attr)) for p in points]
+def _values(points: Sequence[KpiSnapshot], attr: str = "value") -> list[float | None]:
+    return [finite(getattr(p, attr)) for p in points]
 
 
 def _empty(key: str, title: str, summary: str, columns: tuple[str, ...], message: str) -> Chart:
@@ -178,7 +116,7 @@ def _empty(key: str, title: str, summary: str, columns: tuple[str, ...], message
 # --- the charts -------------------------------------------------------------------------------------------
 
 
-def chart_revenue_vs_target(*, months: Sequence[SnapshotLike], currency: str, span: str) -> Chart:
+def chart_revenue_vs_target(*, months: Sequence[KpiSnapshot], currency: str, span: str) -> Chart:
     """Monthly revenue against the monthly target, with cumulative revenue against the cumulative target (pace)."""
     key, title = "revenue-target", f"Revenue vs target by month, {span}"
     summary = (
@@ -201,7 +139,7 @@ def chart_revenue_vs_target(*, months: Sequence[SnapshotLike], currency: str, sp
     money = f"{currency} %{{y:,.2f}}"
     data = [
         {"type": "bar", "name": "Revenue", "x": labels, "y": revenue, "marker": {"color": BLUE},
-         "hovertemplate": money, "text": [_short(v) for v in revenue], "textposition": "outside",
+         "hovertemplate": money, "text": [short_amount(v) for v in revenue], "textposition": "outside",
          "cliponaxis": False},
         {"type": "scatter", "mode": "markers", "name": "Target", "x": labels, "y": target,
          "marker": {"color": ORANGE, "size": 11, "symbol": "diamond"}, "hovertemplate": money},
@@ -219,14 +157,14 @@ def chart_revenue_vs_target(*, months: Sequence[SnapshotLike], currency: str, sp
         y2={"title": {"text": f"Revenue to date ({currency})"}, "tickformat": ".3~s", "rangemode": "tozero"},
     )
     rows = tuple(
-        (label, _money(r), _money(t), attainment_format(p.attainment), _money(cr), _money(ct))
+        (label, plain_money(r), plain_money(t), attainment_format(p.attainment), plain_money(cr), plain_money(ct))
         for label, p, r, t, cr, ct in zip(labels, months, revenue, target, cumulative_revenue, cumulative_target,
                                          strict=True)
     )  # fmt: skip
     return Chart(key, title, summary, {"data": data, "layout": layout}, ChartTable(columns, rows))
 
 
-def chart_win_rate(*, months: Sequence[SnapshotLike]) -> Chart:
+def chart_win_rate(*, months: Sequence[KpiSnapshot]) -> Chart:
     """Monthly win rate with its 95% Wilson interval as a band; low-sample months drawn hollow."""
     key, title = "win-rate", "Win rate by month, with 95% interval"
     summary = (
@@ -256,7 +194,7 @@ def chart_win_rate(*, months: Sequence[SnapshotLike]) -> Chart:
     layout["yaxis"]["range"] = [0, 1]
     rows = tuple(
         (label, value_format(p.value, Unit.RATIO), interval_format(p.ci_low, p.ci_high, Unit.RATIO),
-         _count(p.n), "yes" if p.low_sample else "")
+         plain_count(p.n), "yes" if p.low_sample else "")
         for label, p in zip(labels, months, strict=True)
     )  # fmt: skip
     return Chart(key, title, summary, {"data": data, "layout": layout}, ChartTable(columns, rows))
@@ -291,7 +229,7 @@ def chart_funnel(*, stages: dict[str, int] | None, period_label: str) -> Chart:
     return Chart(key, title, summary, {"data": data, "layout": layout}, ChartTable(columns, tuple(rows)))
 
 
-def chart_satisfaction(*, csat: Sequence[SnapshotLike], nps: Sequence[SnapshotLike]) -> Chart:
+def chart_satisfaction(*, csat: Sequence[KpiSnapshot], nps: Sequence[KpiSnapshot]) -> Chart:
     """CSAT (% satisfied, left axis) and NPS (−100…100, right axis) by month."""
     key, title = "satisfaction", "Customer satisfaction: CSAT and NPS by month"
     summary = (
@@ -316,15 +254,15 @@ def chart_satisfaction(*, csat: Sequence[SnapshotLike], nps: Sequence[SnapshotLi
     layout["yaxis"]["range"] = [0, 1]
     by_month_nps = {p.period_start: p for p in nps}
     rows = tuple(
-        (month_label(p.period_start), value_format(p.value, Unit.RATIO), _count(p.n),
+        (month_label(p.period_start), value_format(p.value, Unit.RATIO), plain_count(p.n),
          value_format(getattr(by_month_nps.get(p.period_start), "value", None), Unit.SCORE),
-         _count(getattr(by_month_nps.get(p.period_start), "n", None)))
+         plain_count(getattr(by_month_nps.get(p.period_start), "n", None)))
         for p in csat
     )  # fmt: skip
     return Chart(key, title, summary, {"data": data, "layout": layout}, ChartTable(columns, rows))
 
 
-def chart_churn_retention(*, churn: Sequence[SnapshotLike], retention: Sequence[SnapshotLike]) -> Chart:
+def chart_churn_retention(*, churn: Sequence[KpiSnapshot], retention: Sequence[KpiSnapshot]) -> Chart:
     """Monthly customer retention and churn rates, in %."""
     key, title = "churn-retention", "Customer retention and churn by month"
     summary = (
@@ -349,7 +287,7 @@ def chart_churn_retention(*, churn: Sequence[SnapshotLike], retention: Sequence[
     rows = tuple(
         (month_label(p.period_start),
          value_format(getattr(by_month_retention.get(p.period_start), "value", None), Unit.RATIO),
-         value_format(p.value, Unit.RATIO), _count(p.n))
+         value_format(p.value, Unit.RATIO), plain_count(p.n))
         for p in churn
     )  # fmt: skip
     return Chart(key, title, summary, {"data": data, "layout": layout}, ChartTable(columns, rows))
@@ -374,22 +312,25 @@ def chart_subterritories(*, rows: Sequence[ComparisonRow], currency: str, period
     if not rows:
         return _empty(key, title, summary, columns, f"{parent} has no territories below it.")
     names = [r.name for r in rows]
-    revenue = [_number(r.revenue) for r in rows]
+    revenue = [finite(r.revenue) for r in rows]
     money = f"{currency} %{{y:,.2f}}"
     data = [
         {"type": "bar", "name": "Revenue", "x": names, "y": revenue, "marker": {"color": BLUE},
-         "text": [attainment_format(r.attainment) if r.attainment is not None else _short(r.revenue) for r in rows],
+         "text": [attainment_format(r.attainment) if r.attainment is not None else short_amount(r.revenue)
+                  for r in rows],
          "textposition": "outside", "cliponaxis": False, "hovertemplate": money},
-        {"type": "scatter", "mode": "markers", "name": "Target", "x": names, "y": [_number(r.target) for r in rows],
+        {"type": "scatter", "mode": "markers", "name": "Target", "x": names, "y": [finite(r.target) for r in rows],
          "marker": {"color": ORANGE, "size": 13, "symbol": "diamond"}, "hovertemplate": money},
     ]  # fmt: skip
     layout = _layout(y_title=f"Revenue ({currency})", y_format=".3~s")
-    table_rows = tuple((r.name, _money(r.revenue), _money(r.target), attainment_format(r.attainment)) for r in rows)
+    table_rows = tuple(
+        (r.name, plain_money(r.revenue), plain_money(r.target), attainment_format(r.attainment)) for r in rows
+    )
     return Chart(key, title, summary, {"data": data, "layout": layout}, ChartTable(columns, table_rows))
 
 
 def chart_activities(
-    *, calls: Sequence[SnapshotLike], meetings: Sequence[SnapshotLike], emails: Sequence[SnapshotLike]
+    *, calls: Sequence[KpiSnapshot], meetings: Sequence[KpiSnapshot], emails: Sequence[KpiSnapshot]
 ) -> Chart:
     """Calls, meetings and emails logged each month, stacked."""
     key, title = "activities", "Activities by kind and month"
@@ -405,7 +346,7 @@ def chart_activities(
         for name, points, colour in series
     ]  # fmt: skip
     layout = _layout(y_title="Activities per month", barmode="stack")
-    by_month = [{p.period_start: _number(p.value) for p in points} for _, points, _ in series]
+    by_month = [{p.period_start: finite(p.value) for p in points} for _, points, _ in series]
     rows = []
     for p in calls:
         counts = [m.get(p.period_start) or 0 for m in by_month]
@@ -413,7 +354,7 @@ def chart_activities(
     return Chart(key, title, summary, {"data": data, "layout": layout}, ChartTable(columns, tuple(rows)))
 
 
-def chart_sales_cycle(*, months: Sequence[SnapshotLike]) -> Chart:
+def chart_sales_cycle(*, months: Sequence[KpiSnapshot]) -> Chart:
     """Median, 75th and 90th percentile of days from creation to win, by month."""
     key, title = "sales-cycle", "Sales cycle by month: median, 75th and 90th percentile"
     summary = (
@@ -424,11 +365,11 @@ def chart_sales_cycle(*, months: Sequence[SnapshotLike]) -> Chart:
     if all(v is None for v in _values(months)):
         return _empty(key, title, summary, columns, "No won deals with a known creation date in these months.")
     labels = [month_label(p.period_start) for p in months]
-    p75 = [_number((p.extra or {}).get("p75")) for p in months]
-    p90 = [_number((p.extra or {}).get("p90")) for p in months]
+    p75 = [finite((p.extra or {}).get("p75")) for p in months]
+    p90 = [finite((p.extra or {}).get("p90")) for p in months]
     data = [
         {"type": "scatter", "mode": "lines+markers+text", "name": "Median", "x": labels, "y": _values(months),
-         "line": {"color": BLUE, "width": 3}, "text": [_days(v) for v in _values(months)],
+         "line": {"color": BLUE, "width": 3}, "text": [plain_days(v) for v in _values(months)],
          "textposition": "bottom center", "hovertemplate": "%{y} days"},
         {"type": "scatter", "mode": "lines+markers", "name": "75th percentile", "x": labels, "y": p75,
          "line": {"color": ORANGE, "dash": "dash"}, "hovertemplate": "%{y} days"},
@@ -437,38 +378,7 @@ def chart_sales_cycle(*, months: Sequence[SnapshotLike]) -> Chart:
     ]  # fmt: skip
     layout = _layout(y_title="Days from created to won")
     rows = tuple(
-        (label, _days(p.value), _days(a), _days(b), _count(p.n))
+        (label, plain_days(p.value), plain_days(a), plain_days(b), plain_count(p.n))
         for label, p, a, b in zip(labels, months, p75, p90, strict=True)
     )
     return Chart(key, title, summary, {"data": data, "layout": layout}, ChartTable(columns, rows))
-
-
-# --- small formatting helpers -------------------------------------------------------------------------------------
-
-
-def _money(value) -> str:
-    value = _number(value)
-    return "" if value is None else f"{value:,.2f}"
-
-
-def _count(value) -> str:
-    value = _number(value)
-    return "" if value is None else f"{value:,.0f}"
-
-
-def _days(value) -> str:
-    value = _number(value)
-    if value is None:
-        return ""
-    return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
-
-
-def _short(value) -> str:
-    """A bar label: 1.2M, 350k, 900."""
-    value = _number(value)
-    if value is None:
-        return ""
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:.1f}{suffix}"
-    return f"{value:,.0f}"

@@ -25,7 +25,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
-from kpi_dashboard.views import SNAPSHOTS, SnapshotReader
+from dashboards.readers import SNAPSHOTS, SnapshotReader
 from metrics.cache_optional import cache_or
 from metrics.periods import Period
 from metrics.selectors.freshness import Freshness

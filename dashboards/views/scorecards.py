@@ -7,35 +7,16 @@ territory without showing anyone else's name or numbers.
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
 
-from accounts.access import Role, own_rep_or_404, rep_visible_or_404
-from kpi_dashboard.csv_export import csv_response
-from kpi_dashboard.snapshot_cache import snapshots_for
-from kpi_dashboard.views import (
-    CARDS_CSV_HEADER,
-    SNAPSHOTS,
-    PageScope,
-    SnapshotReader,
-    answers_bad_input,
-    card_views,
-    cards_csv_rows,
-    comparison_labels,
-    monthly_charts,
-    page_context,
-    page_period,
-    viewer_of,
-)
-from metrics.engine import as_of_date
-from metrics.selectors.freshness import kpi_freshness
+from accounts.access import Role, own_rep_or_404
+from dashboards.cards import card_views, comparison_labels, monthly_charts
+from dashboards.converters import REP, ScopeRef
+from dashboards.page import page_context, page_period, page_view, rep_scope, scope_or_404, viewer_of
+from dashboards.readers import SnapshotReader
+from dashboards.snapshot_cache import snapshots_for
 from reps.models import SalesRep
-
-
-def rep_scope(rep: SalesRep) -> PageScope:
-    return PageScope(key=rep.scope_key, kind="rep", name=rep.name, rep=rep)
 
 
 def scorecard_render(
@@ -66,35 +47,15 @@ def scorecard_render(
     return render(request, "dashboards/scorecard.html", context)
 
 
-@require_GET
-@login_required
-@answers_bad_input
+@page_view
 def my_scorecard(request: HttpRequest) -> HttpResponse:
     """The signed-in rep's own scorecard."""
     return scorecard_render(request, own_rep_or_404(user=request.user), own=True)
 
 
-@require_GET
-@login_required
-@answers_bad_input
-def rep_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+@page_view
+def scorecard(request: HttpRequest, pk: int) -> HttpResponse:
     """A rep's scorecard, for the rep themself, their managers and admins."""
-    rep = rep_visible_or_404(user=request.user, rep_id=pk)
+    rep = scope_or_404(request, ScopeRef(REP, pk)).rep
     own = rep.user_id is not None and rep.user_id == request.user.pk
     return scorecard_render(request, rep, own=own)
-
-
-@require_GET
-@login_required
-@answers_bad_input
-def rep_cards_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    """The scorecard's KPI cards as CSV."""
-    rep = rep_visible_or_404(user=request.user, rep_id=pk)
-    period = page_period(request)
-    as_of = kpi_freshness().as_of or as_of_date()
-    cards = SNAPSHOTS.cards(scope=rep.scope_key, period=period, as_of=as_of)
-    return csv_response(
-        filename=f"kpis-rep-{rep.external_id}-{period.label}.csv",
-        header=CARDS_CSV_HEADER,
-        rows=cards_csv_rows(cards, period),
-    )
