@@ -37,8 +37,8 @@ from django.urls import path  # noqa: E402
 from accounts.access import rep_visible_or_404, territory_visible_or_404  # noqa: E402
 from dashboards.page import territory_scope  # noqa: E402
 from dashboards.readers import SnapshotReader  # noqa: E402
-from dashboards.views.overview import dashboard_render  # noqa: E402
 from dashboards.views.scorecards import scorecard_render  # noqa: E402
+from dashboards.views.territory import dashboard_render  # noqa: E402
 from kpi_dashboard.urls import urlpatterns as product_urlpatterns  # noqa: E402
 from metrics.engine import kpis_compute  # noqa: E402
 from metrics.fetch import facts_fetch  # noqa: E402

@@ -13,8 +13,8 @@ import pytest
 from django.test import RequestFactory
 
 from dashboards.page import territory_scope
-from dashboards.views.overview import dashboard_render
 from dashboards.views.scorecards import scorecard_render
+from dashboards.views.territory import dashboard_render
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 dashboard_live = pytest.importorskip("dashboard_live")
