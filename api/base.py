@@ -1,7 +1,7 @@
 """The base of every API view: thin callers of the selectors and services, all scoped through ``ApiView``.
 
 ``ApiView`` owns ``get_queryset`` and ``get_object`` (a subclass that tries to
-override them is refused at import), so rows only ever come from a
+override them is refused at import), so rows only ever come from an
 accounts.access selector, and KPI scopes only through ``scope_visible``.
 Anything outside what the caller may see answers 404, exactly like something
 that does not exist.

@@ -35,16 +35,9 @@ from django.db import transaction  # noqa: E402
 from hypothesis import given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from tests.helpers.import_fuzz import (  # noqa: E402
-    FUZZ,
-    SOURCES,
-    TALLY,
-    archive_inputs,
-    base_import,
-    csv_inputs,
-    fuzz_one,
-    tally_line,
-)
+from tests.helpers.import_fuzz_checks import TALLY, base_import, fuzz_one, tally_line  # noqa: E402
+from tests.helpers.import_fuzz_inputs import FUZZ, archive_inputs, csv_inputs  # noqa: E402
+from tests.helpers.import_fuzz_values import SOURCES  # noqa: E402
 
 INPUTS = st.one_of(
     csv_inputs("generic"),

@@ -35,197 +35,51 @@ wait for a free worker. Exit status 1 when a request failed, a read differed
 from the baseline, a recompute failed, or recomputes were asked for and none
 committed while the users were reading (the snapshot check then covered no
 replacement of the set).
+
+The script is split by job into modules beside it, imported by name as it imports
+benchmarks/dashboard_load.py: load_plan.py (the endpoints, the demo logins and the
+users), load_readings.py (what an answer must hold, and the tally), load_recompute.py
+(the recomputes during the load) and load_report.py (the figures printed at the end).
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import datetime
-import hashlib
 import http.client
-import json
 import os
-import random
 import re
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
 from dashboard_load import (
     HOST,
-    ROOT,
     collect_static,
     error_log,
     free_port,
-    percentile,
     server_env,
     server_times_by,
     start_gunicorn,
     stop_gunicorn,
 )
+from load_plan import API, LOGIN, MIX, User, default_periods, endpoint_of, logins_plan, users_plan
+
+# Endpoint names read as load.<name> by tests/test_load_script.py.
+from load_plan import API_KPIS as API_KPIS
+from load_plan import DASHBOARD as DASHBOARD
+from load_readings import Reading, Tally, reading_of
+from load_recompute import Recomputes
+from load_report import Outcome, data_size, machine, progress, report, workers_shape
 
 APP = "kpi_dashboard.wsgi:application"
-GOAL_P95_MS = 200.0
-
-# What users ask for. Names are shared by the client's tally and the server's access log.
-LOGIN = "login"
-COMPANY = "company overview"
-DASHBOARD = "territory dashboard"
-SCORECARD = "rep scorecard"
-DRILL = "drill-down"
-API_KPIS = "api kpis"
-API_SERIES = "api kpis/series"
-API_DEALS = "api deals"
-ENDPOINTS = (COMPANY, DASHBOARD, SCORECARD, DRILL, API_KPIS, API_SERIES, API_DEALS)
-PAGES = (COMPANY, DASHBOARD, SCORECARD)
-API = (API_KPIS, API_SERIES, API_DEALS)
-ENDPOINT_PATHS = (
-    (re.compile(r"/login/"), LOGIN),
-    (re.compile(r"/company/"), COMPANY),
-    (re.compile(r"/territories/[\w-]+/"), DASHBOARD),
-    (re.compile(r"/me/|/reps/\d+/"), SCORECARD),
-    (re.compile(r"/(?:company|territories/[\w-]+|reps/\d+)/drill/[\w-]+/"), DRILL),
-    (re.compile(r"/api/v1/kpis"), API_KPIS),
-    (re.compile(r"/api/v1/kpis/series"), API_SERIES),
-    (re.compile(r"/api/v1/deals"), API_DEALS),
-)
-
-# How often each kind of user asks for each endpoint (relative weights).
-MIX = {
-    "manager": {DASHBOARD: 4, SCORECARD: 2, DRILL: 2, API_KPIS: 2},
-    "rep": {SCORECARD: 5, DRILL: 2, API_KPIS: 2, API_DEALS: 1},
-    "admin": {COMPANY: 2, DASHBOARD: 1, DRILL: 2, API_KPIS: 2, API_SERIES: 2, API_DEALS: 1},
-}
-# Of every ten users: five managers, three reps, two admins.
-ROLE_CYCLE = ("manager", "rep", "manager", "admin", "manager", "rep", "manager", "admin", "manager", "rep")
-DRILL_KPIS = ("revenue", "deals_won", "pipeline_value")
-TERRITORIES_PER_LOGIN = 4  # territory dashboards a manager or admin opens
-REPS_PER_MANAGER = 3  # scorecards a manager opens
-
-
-def endpoint_of(path: str) -> str | None:
-    """The endpoint name of a URL path (without its query), None for anything else (static files, /healthz)."""
-    return next((name for pattern, name in ENDPOINT_PATHS if pattern.fullmatch(path)), None)
-
-
-# --- what the users ask for ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Login:
-    """A demo login and the URLs its users ask for, by endpoint."""
-
-    username: str
-    role: str
-    urls: dict[str, tuple[str, ...]]
-
-
-@dataclass
-class User:
-    number: int
-    login: Login
-    api_token: str = ""  # API calls authenticate with this token instead of the session
-    session: str = ""
-    rng: random.Random = field(default_factory=random.Random)
-    in_flight: str = ""  # the endpoint of the request being waited for
-
-
-def default_periods(as_of: datetime.date, fiscal_start_month: int) -> list[str]:
-    """The month, quarter and year of the as-of date, and the quarter before: what people look at."""
-    from metrics.periods import period_previous, periods_containing
-
-    month, quarter, year = periods_containing(as_of.replace(day=1), fiscal_start_month=fiscal_start_month)
-    previous = period_previous(quarter, fiscal_start_month=fiscal_start_month)
-    return [quarter.label, month.label, year.label, previous.label]
-
-
-def logins_plan(periods: list[str], *, as_of: datetime.date, fiscal_start_month: int) -> list[Login]:
-    """The demo logins (sales/demo/plan.py) and the URLs of what each may see, read from the database."""
-    from django.contrib.auth import get_user_model
-
-    from accounts.access import Role, reps_visible_to, territories_visible_to, user_role
-    from metrics.periods import period_parse
-    from sales.demo import plan
-
-    usernames = [plan.ADMIN_USERNAME, *(m.username for m in plan.MANAGERS), plan.REP_USERNAME]
-    users = get_user_model().objects.in_bulk(usernames, field_name="username")
-    missing = [u for u in usernames if u not in users]
-    if missing:
-        raise SystemExit(f"the demo logins {', '.join(missing)} are missing: seed the database with seed_demo")
-    main_period = period_parse(periods[0], fiscal_start_month=fiscal_start_month)
-    days = f"closed_from={main_period.start.isoformat()}&closed_to={main_period.end.isoformat()}"
-    year = period_parse(str(as_of.year), fiscal_start_month=fiscal_start_month)
-    series_from = period_parse(str(as_of.year - 1), fiscal_start_month=fiscal_start_month).label
-    two = periods[:2]
-
-    def kpis(scope: str, chosen: Iterable[str]) -> list[str]:
-        return [f"/api/v1/kpis?{urlencode({'scope': scope, 'period': p})}" for p in chosen]
-
-    logins = []
-    for username in usernames:
-        user = users[username]
-        role = user_role(user)
-        codes = list(territories_visible_to(user=user).order_by("path").values_list("code", flat=True))
-        urls: dict[str, list[str]] = {}
-        if role is Role.ADMIN:
-            urls[COMPANY] = [f"/company/?period={p}" for p in periods]
-            urls[DASHBOARD] = [f"/territories/{c}/?period={periods[0]}" for c in codes[:TERRITORIES_PER_LOGIN]]
-            urls[DRILL] = [f"/company/drill/{k}/?period={p}" for k in DRILL_KPIS for p in two]
-            urls[API_KPIS] = kpis("company", periods) + [u for c in codes[:2] for u in kpis(f"territory:{c}", two)]
-            urls[API_SERIES] = [
-                f"/api/v1/kpis/series?scope={scope}&kpi={kpi}&from={series_from}&to={year.label}&grain={grain}"
-                for scope, kpi, grain in (("company", "revenue", "month"), ("company", "win_rate", "quarter"),
-                                          (f"territory:{codes[0]}", "revenue", "quarter"))
-            ]  # fmt: skip
-            urls[API_DEALS] = [f"/api/v1/deals?territory={c}&{days}" for c in codes[:2]]
-            urls[API_DEALS].append(f"/api/v1/deals?{days}&ordering=-amount")
-        elif role is Role.MANAGER:
-            shown = codes[:TERRITORIES_PER_LOGIN]
-            reps = reps_visible_to(user=user).order_by("external_id").values_list("pk", flat=True)
-            urls[DASHBOARD] = [f"/territories/{c}/?period={p}" for c in shown for p in periods]
-            urls[SCORECARD] = [f"/reps/{pk}/?period={p}" for pk in reps[:REPS_PER_MANAGER] for p in two]
-            urls[DRILL] = [f"/territories/{codes[0]}/drill/{k}/?period={p}" for k in DRILL_KPIS for p in two]
-            urls[API_KPIS] = [u for c in shown[:2] for u in kpis(f"territory:{c}", two)]
-        elif role is Role.REP:
-            rep = reps_visible_to(user=user).get()
-            urls[SCORECARD] = [f"/me/?period={p}" for p in periods]
-            urls[DRILL] = [f"/reps/{rep.pk}/drill/{k}/?period={p}" for k in DRILL_KPIS for p in two]
-            urls[API_KPIS] = kpis(f"rep:{rep.external_id}", periods)
-            urls[API_DEALS] = [f"/api/v1/deals?rep={rep.external_id}&{days}"]
-        else:
-            raise SystemExit(f"the demo login {username} has no role: seed the database with seed_demo")
-        logins.append(Login(username, role.value, {k: tuple(v) for k, v in urls.items()}))
-    return logins
-
-
-def users_plan(count: int, logins: list[Login], *, admin_token: str, seed: int) -> list[User]:
-    """``count`` users: roles by ROLE_CYCLE, each role's logins in turn, every other admin calling the API by token."""
-    by_role: dict[str, list[Login]] = {}
-    for login in logins:
-        by_role.setdefault(login.role, []).append(login)
-    users = []
-    seen: Counter[str] = Counter()
-    for number in range(count):
-        role = ROLE_CYCLE[number % len(ROLE_CYCLE)]
-        choices = by_role[role]
-        login = choices[seen[role] % len(choices)]
-        token = admin_token if role == "admin" and seen[role] % 2 == 0 else ""
-        seen[role] += 1
-        users.append(User(number, login, api_token=token, rng=random.Random(seed * 100_003 + number)))
-    return users
-
-
-# --- HTTP ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -281,99 +135,6 @@ def headers_of(user: User, endpoint: str) -> dict[str, str]:
     return {"Cookie": f"sessionid={user.session}"}
 
 
-# --- what an answer must hold ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What one answer showed: whether it has its content, a digest to compare reads, and what it lists."""
-
-    complete: bool
-    digest: str
-    summary: str
-    items: tuple[str, ...] = ()
-
-
-MAIN = re.compile(rb'<main id="content">(.*)</main>', re.S)
-CARD = re.compile(rb'data-kpi="([\w-]+)"')
-DRILL_SUB = re.compile(rb'<p class="sub">.*?<strong>(.*?)</strong>\s*\xc2\xb7 ([\d,]+) rows? listed', re.S)
-
-
-def counted(n: int, noun: str, plural: str = "") -> str:
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def reading_of(endpoint: str, body: bytes) -> Reading:
-    """Pages: their ``<main>`` (KPI cards, charts, leaderboard, drill-down rows); the API: its whole JSON."""
-    if endpoint in PAGES or endpoint == DRILL:
-        main = MAIN.search(body)
-        if main is None:
-            return Reading(False, "", "no <main> element")
-        if endpoint == DRILL:
-            sub = DRILL_SUB.search(main[1])
-            if sub is None:
-                return Reading(False, _digest(main[1]), "no value and row count")
-            return Reading(True, _digest(main[1]), f"{sub[1].decode()}, {sub[2].decode()} rows listed")
-        cards = tuple(key.decode() for key in CARD.findall(main[1]))
-        return Reading(bool(cards), _digest(main[1]), counted(len(cards), "KPI card"), cards)
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return Reading(False, "", "not JSON")
-    digest = _digest(json.dumps(data, sort_keys=True).encode())
-    if endpoint == API_KPIS:
-        kpis = data.get("kpis") if isinstance(data, dict) else None
-        listed = tuple(kpis) if isinstance(kpis, dict) else ()
-        return Reading(bool(listed), digest, counted(len(listed), "KPI"), listed)
-    if endpoint == API_SERIES:
-        points = data.get("points") if isinstance(data, dict) else None
-        listed = tuple(str(p.get("period")) for p in points) if isinstance(points, list) else ()
-        return Reading(bool(listed), digest, counted(len(listed), "point"), listed)
-    results = data.get("results") if isinstance(data, dict) else None
-    if not isinstance(results, list):
-        return Reading(False, digest, "no results list")
-    return Reading(True, digest, counted(len(results), "deal"), tuple(str(r.get("external_id")) for r in results))
-
-
-# --- tally ------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    latencies: dict[str, list[float]] = field(default_factory=dict)
-    errors: Counter[tuple[str, str]] = field(default_factory=Counter)
-    error_examples: list[str] = field(default_factory=list)
-    compared: Counter[str] = field(default_factory=Counter)
-    mismatches: Counter[str] = field(default_factory=Counter)
-    mismatch_examples: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def answered(self, endpoint: str, millis: float) -> None:
-        with self.lock:
-            self.latencies.setdefault(endpoint, []).append(millis)
-
-    def error(self, endpoint: str, kind: str, detail: str) -> None:
-        with self.lock:
-            self.errors[endpoint, kind] += 1
-            if len(self.error_examples) < 10:
-                self.error_examples.append(f"{endpoint}: {kind}: {detail}")
-
-    def compare(self, endpoint: str, expected: Reading, seen: Reading, where: str) -> None:
-        with self.lock:
-            self.compared[endpoint] += 1
-            if seen.digest == expected.digest:
-                return
-            self.mismatches[endpoint] += 1
-            if len(self.mismatch_examples) < 10:
-                missing = [i for i in expected.items if i not in set(seen.items)]
-                note = f"; missing {', '.join(missing[:8])}" if missing else "; other content"
-                self.mismatch_examples.append(f"{where}: baseline {expected.summary}, read {seen.summary}{note}")
-
-
 def visit(port: int, user: User, endpoint: str, path: str, *, timeout: float,
           baseline: dict[tuple[str, str], Reading], tally: Tally) -> None:  # fmt: skip
     """One request: timed, checked for its content and compared with the baseline read of the same login and URL."""
@@ -408,82 +169,6 @@ def user_loop(port: int, user: User, *, args: argparse.Namespace, stop_at: float
         visit(port, user, endpoint, path, timeout=args.timeout, baseline=baseline, tally=tally)
         if stop.wait(user.rng.uniform(args.think_min, args.think_max)):
             return
-
-
-# --- recompute --------------------------------------------------------------------------------------------
-
-
-STOPPED = "stopped at the end of the load"
-
-
-@dataclass
-class RecomputeRun:
-    started: float  # seconds after the load started
-    finished: float | None = None
-    status: str = "running"
-    output: str = ""
-
-
-class Recomputes:
-    """``manage.py recompute_kpis --full`` from ``after`` seconds into the load, again while a run still fits."""
-
-    def __init__(self, env: dict[str, str], *, load_start: float, stop_at: float, after: float, nice: int = 0):
-        self.env, self.load_start, self.stop_at, self.after = env, load_start, stop_at, after
-        self.nice = nice
-        self.runs: list[RecomputeRun] = []
-        self.process: subprocess.Popen | None = None
-        self.stopping = threading.Event()
-        self.lock = threading.Lock()  # no run starts once stop() has looked for the one to stop
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-
-    def start(self) -> Recomputes:
-        self.thread.start()
-        return self
-
-    def _loop(self) -> None:
-        if self.stopping.wait(max(0.0, self.load_start + self.after - time.monotonic())):
-            return
-        while not self.stopping.is_set():
-            remaining = self.stop_at - time.monotonic()
-            last = self.runs[-1] if self.runs else None
-            if remaining <= 0 or (last and last.finished is not None and remaining < last.finished - last.started):
-                return
-            command = [sys.executable, str(ROOT / "manage.py"), "recompute_kpis", "--full"]
-            if self.nice:  # as docker-compose.yml runs the Celery worker: batch work yields to requests
-                command = ["nice", "-n", str(self.nice), *command]
-            with self.lock:
-                if self.stopping.is_set():
-                    return
-                run = RecomputeRun(started=time.monotonic() - self.load_start)
-                self.runs.append(run)
-                self.process = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=subprocess.PIPE,
-                                                stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-            output, _ = self.process.communicate()
-            run.finished = time.monotonic() - self.load_start
-            lines = output.decode(errors="replace").strip().splitlines()
-            run.output = lines[-1] if lines else ""
-            code = self.process.returncode
-            if self.stopping.is_set() and code != 0:
-                run.status = STOPPED
-            else:
-                run.status = "succeeded" if code == 0 else f"failed (exit {code})"
-
-    def stop(self) -> None:
-        """Interrupt a run still going (its transaction rolls back; the next run marks its KpiRun failed)."""
-        with self.lock:
-            self.stopping.set()
-            process = self.process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self.thread.join(timeout=15)
-
-
-# --- the run -------------------------------------------------------------------------------------------------
 
 
 def run_all(tasks: list[Callable[[], None]], *, parallel: int) -> None:
@@ -539,18 +224,6 @@ def baseline_read(port: int, users: list[User], *, timeout: float, parallel: int
     if problems:
         raise SystemExit("the baseline reads failed, so the load would too:\n  " + "\n  ".join(problems[:10]))
     return baseline
-
-
-@dataclass
-class Outcome:
-    tally: Tally
-    server: dict[str, list[float]]
-    wall: float
-    login_seconds: float
-    baseline_urls: int
-    recomputes: list[RecomputeRun]
-    abandoned: int
-    server_errors: str
 
 
 def load_run(args: argparse.Namespace, users: list[User], env: dict[str, str]) -> Outcome:
@@ -618,129 +291,6 @@ def load_run(args: argparse.Namespace, users: list[User], env: dict[str, str]) -
             abandoned=len(abandoned),
             server_errors=error_log(log).read_text(errors="replace")[-3000:],
         )
-
-
-# --- report ----------------------------------------------------------------------------------------------------
-
-
-def workers_shape(args: argparse.Namespace) -> str:
-    if args.threads > 1:
-        return f"{args.workers} gthread workers × {args.threads} threads"
-    return f"{args.workers} sync workers"
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def data_size() -> str:
-    from metrics.models import KpiSnapshot
-    from reps.models import SalesRep
-    from sales.models import Deal
-    from territories.models import Territory
-
-    return ", ".join([
-        counted(SalesRep.objects.count(), "rep"),
-        counted(Deal.objects.count(), "deal"),
-        counted(KpiSnapshot.objects.count(), "snapshot row"),
-        counted(Territory.objects.count(), "territory", "territories"),
-    ])  # fmt: skip
-
-
-def machine() -> str:
-    from django.db import connection
-
-    memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal:"))  # fmt: skip
-    version = connection.pg_version
-    return (f"{os.cpu_count()} cores, {memory / 2**20:.1f} GiB RAM, PostgreSQL {version // 10000}.{version % 10000}, "
-            f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
-
-
-def _stats(values: list[float]) -> list[str]:
-    if not values:
-        return ["–"] * 4
-    return [f"{percentile(values, q):.1f}" for q in (50, 95, 99)] + [f"{max(values):.1f}"]
-
-
-def report(args: argparse.Namespace, users: list[User], outcome: Outcome) -> list[str]:
-    """Print the figures; return what failed (empty: the run met its checks)."""
-    tally = outcome.tally
-    roles = Counter(u.login.role for u in users)
-    per_login = Counter(u.login.username for u in users)
-    by_token = sum(1 for u in users if u.api_token)
-    print(f"users: {len(users)} — " + ", ".join(counted(roles[r], r) for r in MIX if roles[r])
-          + f" (logins {', '.join(f'{name} ×{n}' for name, n in per_login.items())}); admins calling the API "
-          f"with the demo admin's token: {by_token} of {roles['admin']} (the others with their session)")  # fmt: skip
-    print(f"logins through /login/: {len(tally.latencies.get(LOGIN, [])) // 2} of {len(users)} "
-          f"in {outcome.login_seconds:.1f} s, before the load")  # fmt: skip
-    print(f"baseline: {outcome.baseline_urls} login × URL pairs read once before the load")
-    print(f"load: {outcome.wall:.0f} s, think time {args.think_min:g}–{args.think_max:g} s, "
-          f"{outcome.abandoned} requests still waiting after the {args.grace:g} s grace\n")  # fmt: skip
-
-    print("| endpoint | 200 answers | per s | client p50 ms | p95 | p99 | max | server p50 ms | p95 | p99 | max |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    every_client = [v for name in ENDPOINTS for v in tally.latencies.get(name, [])]
-    every_server = [v for name in ENDPOINTS for v in outcome.server.get(name, [])]
-    rows = [(name, tally.latencies.get(name, []), outcome.server.get(name, [])) for name in ENDPOINTS]
-    rows.append(("all", every_client, every_server))
-    for name, client, server in rows:
-        if client or server:
-            rate = len(client) / outcome.wall if outcome.wall else 0.0
-            cells = [name, f"{len(client):,}", f"{rate:.1f}", *_stats(client), *_stats(server)]
-            print("| " + " | ".join(cells) + " |")
-    logins = tally.latencies.get(LOGIN, [])
-    print(f"\nlogin requests (GET and POST /login/, before the load): client p50 {percentile(logins, 50):.0f} ms, "
-          f"p95 {percentile(logins, 95):.0f} ms")  # fmt: skip
-
-    errors = sum(tally.errors.values())
-    print(f"\nerrors: {errors}")
-    for (endpoint, kind), count in sorted(tally.errors.items()):
-        print(f"  {endpoint}: {kind}: {count}")
-    for example in tally.error_examples:
-        print(f"  e.g. {example}")
-    if errors and outcome.server_errors.strip():
-        print("server log (last lines):\n" + outcome.server_errors)
-
-    mismatches = sum(tally.mismatches.values())
-    compared = sum(tally.compared.values())
-    print(f"\nreads differing from the baseline: {mismatches} of {compared:,} compared")
-    for endpoint, count in sorted(tally.mismatches.items()):
-        print(f"  {endpoint}: {count} of {tally.compared[endpoint]:,}")
-    for example in tally.mismatch_examples:
-        print(f"  e.g. {example}")
-
-    failures = []
-    if errors:
-        failures.append(f"{errors} failed requests")
-    if mismatches:
-        failures.append(f"{mismatches} reads differing from the baseline")
-    if args.recompute:
-        nice = f"nice {args.recompute_nice}"
-        print(f"\nrecompute runs (manage.py recompute_kpis --full at {nice}, seconds after the load started):")
-        print("| run | started | finished | duration | status | output |")
-        print("|---:|---:|---:|---:|---|---|")
-        for number, run in enumerate(outcome.recomputes, 1):
-            finished = f"{run.finished:.1f}" if run.finished is not None else "–"
-            duration = f"{run.finished - run.started:.1f}" if run.finished is not None else "–"
-            print(f"| {number} | {run.started:.1f} | {finished} | {duration} | {run.status} | {run.output} |")
-        committed = [r for r in outcome.recomputes if r.status == "succeeded" and r.finished <= outcome.wall]
-        print(f"recomputes committed while users were reading: {len(committed)}")
-        if any(r.status == STOPPED for r in outcome.recomputes):
-            print("a stopped run's transaction rolled back; its KpiRun stays 'running' until the next recompute "
-                  "marks it failed")  # fmt: skip
-        failed = [r for r in outcome.recomputes if r.status.startswith("failed")]
-        if failed:
-            failures.append(f"{len(failed)} recompute runs failed")
-        if not committed:
-            failures.append("no recompute committed during the load: the snapshot check covered no replacement")
-
-    p95 = percentile(every_client, 95)
-    print(
-        f"\ngoal: 0 errors ({errors}), p95 ≤ {GOAL_P95_MS:.0f} ms (client side, every request: {p95:.1f} ms, "
-        f"{'met' if p95 <= GOAL_P95_MS else 'NOT met'}), no half-written set read ({mismatches} differing reads)"
-    )
-    return failures
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

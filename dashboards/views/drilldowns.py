@@ -9,7 +9,7 @@ them up (the number above the list is the stored snapshot).
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.paginator import Paginator
@@ -50,15 +50,17 @@ DEAL_COLUMNS = (
     Column("refunded", "Refunded", "refunded_amount"),
     Column("net", "Net amount", "net"),
 )
+_DEAL = {column.key: column for column in DEAL_COLUMNS}
+# A new customer's row is the customer, then its first won deal's own columns, named for what they mean there.
 CUSTOMER_COLUMNS = (
-    Column("customer", "Customer", "customer__name"),
+    _DEAL["customer"],
     Column("customer_id", "Customer id", "customer__external_id"),
     Column("sector", "Sector", "customer__sector"),
     Column("acquired", "Acquired on", "closed_on"),
-    Column("deal", "First deal", "external_id"),
-    Column("owner", "Acquired by", "owner__name"),
-    Column("territory", "Territory", "territory__name"),
-    Column("net", "First deal net amount", "net"),
+    replace(_DEAL["deal"], label="First deal"),
+    replace(_DEAL["owner"], label="Acquired by"),
+    _DEAL["territory"],
+    replace(_DEAL["net"], label="First deal net amount"),
 )
 
 

@@ -1,9 +1,10 @@
-"""Fixtures of the hand-computed KPI tests: compute one scope × period and read rows as dicts."""
+"""Fixtures of the metrics tests: compute one scope × period and read rows as dicts; the plan distribution."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.factories import DistributionFactory
 from tests.helpers.kpis import kpi_grid, kpi_rows, kpi_value
 
 
@@ -23,3 +24,9 @@ def grid(db):
 def kpis(db):
     """``kpis(scope, period, as_of=2025-12-31)`` → {kpi key: row} for one scope and period."""
     return kpi_rows
+
+
+@pytest.fixture
+def plan(db):
+    """The "Plan" distribution, for targets spread by it."""
+    return DistributionFactory(name="Plan")

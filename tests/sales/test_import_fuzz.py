@@ -29,19 +29,9 @@ from hypothesis import strategies as st
 
 from metrics.models import Target
 from metrics.periods import period_parse
-from tests.helpers.import_fuzz import (
-    FUZZ,
-    SOURCES,
-    FuzzInput,
-    archive_inputs,
-    base_import,
-    central_entries,
-    csv_inputs,
-    fuzz_one,
-    import_checked,
-    tally_line,
-    zip_archive,
-)
+from tests.helpers.import_fuzz_checks import base_import, fuzz_one, import_checked, tally_line
+from tests.helpers.import_fuzz_inputs import FUZZ, FuzzInput, archive_inputs, central_entries, csv_inputs, zip_archive
+from tests.helpers.import_fuzz_values import SOURCES
 from tests.sales.fixtures.importing import errors
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db]

@@ -1,38 +1,27 @@
-"""The CRM import fuzz's inputs (hypothesis strategies) and the checks run on each.
+"""The CRM import fuzz's inputs (hypothesis strategies).
 
 Inputs are the real data sets of ../shared/datasets mutated cell by cell and byte
 by byte, fully random small files, and zip archives laid out wrongly or damaged,
 through the three ways files arrive: a folder, a zip archive on disk, admin uploads.
-``fuzz_one`` imports one input and checks that it was written whole or not at all.
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
 import io
 import tempfile
 import zipfile
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
-from hypothesis import HealthCheck, note, settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from accounts.models import AuditEvent
-from sales.importers import ImportResult, Issue, crm_import_path, crm_import_uploads
-from sales.importers.generic import FILES as GENERIC_FILES
-from sales.importers.maven import FILES as MAVEN_FILES
-from sales.models import ImportRun
-from tests.sales.fixtures.importing import DATASETS, TODAY, errors
-
-SOURCES = {"generic": DATASETS / "acceptance", "maven": DATASETS / "maven-crm"}
-COLUMNS = {"generic": GENERIC_FILES, "maven": MAVEN_FILES}
+from sales.importers import ImportResult, crm_import_path, crm_import_uploads
+from tests.helpers.import_fuzz_values import COLUMNS, HOSTILE_TEXT, SOURCES, TEXT_COLUMNS, cells, real_files, real_table
+from tests.sales.fixtures.importing import TODAY
 
 # Reproducible in CI: the same examples on every run, no example database.
 FUZZ = settings(
@@ -46,139 +35,6 @@ FUZZ = settings(
         HealthCheck.large_base_example,
     ],
 )
-
-
-# --- the real inputs ------------------------------------------------------------------------------
-
-
-@functools.cache
-def real_files(format: str) -> dict[str, bytes]:
-    """The files of the shared data set of ``format``, read from ../shared (never copied here)."""
-    folder = SOURCES[format]
-    assert folder.is_dir(), f"the data set is missing at {folder}"
-    return {name: (folder / name).read_bytes() for name in COLUMNS[format]}
-
-
-@functools.cache
-def real_table(format: str, name: str) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(row) for row in csv.reader(io.StringIO(real_files(format)[name].decode("utf-8"))))
-
-
-# --- hostile values -------------------------------------------------------------------------------
-
-NUMBERS = (
-    "9" * 5000,
-    "1,000.00",
-    "1 000",
-    "1e3",
-    "1E+30",
-    "-1e-5",
-    "0E-1000",
-    "1e-1000000",
-    "NaN",
-    "nan",
-    "-Infinity",
-    "inf",
-    "sNaN",
-    "1_000",
-    "0x10",
-    "٣",
-    "-0",
-    "-5",
-    "-0.01",
-    "0.001",
-    "4.5",
-    "32768",
-    "999999999999.99",
-    "1000000000000",
-    "12345678901234.5",
-)
-DATES = (
-    "0000-01-01",
-    "9999-12-31",
-    "0001-01-01",
-    "2025-02-29",
-    "2024-02-29",
-    "2025-13-01",
-    "2025-06-31",
-    "2025-1-1",
-    "20250101",
-    "2025-06-15T10:00",
-    "２０２５-06-15",
-    "0000-01",
-    "9999-12",
-    "2025-00",
-    "٢٠٢٥-٠٦",
-    "0000-Q1",
-    "9999-Q4",
-    "2025-Q5",
-    "0000",
-    "9999",
-    "10000",
-)
-EMAILS = ("a" * 140 + "@example.com", "Boss@Example.COM", "not-an-email", "a@b", "a@example.com;;b@example.com")
-TEXTS = (
-    "",
-    " ",
-    "x" * 300,
-    "é" * 201,
-    "İ" * 100,
-    "\x00",
-    "nul\x00inside",
-    "\u202eevil\u202c",
-    "שלום",
-    "مرحبا",
-    "😀🎉👩‍👩‍👧",
-    "Ω≈ç√∫",
-    "=1+1",
-    '=HYPERLINK("http://evil.example","x")',
-    "@SUM(A1:A9)",
-    "+1-1",
-    "-2+3",
-    "'; DROP TABLE sales_deal; --",
-    "Robert'); DROP TABLE reps_salesrep;--",
-    "<script>alert(1)</script>",
-    '"',
-    '""',
-    'a"b',
-    "a\nb",
-    "a\r\nb",
-    "a,b",
-    "  padded  ",
-    "\t",
-    "None",
-    "null",
-    "TRUE",
-)
-HOSTILE = TEXTS + NUMBERS + DATES + EMAILS
-NUMBER_COLUMNS = ("amount", "refunded_amount", "score", "value", "sales_price", "close_value")
-DATE_COLUMNS = ("hired_on", "left_on", "start_date", "end_date", "churned_on", "created_on", "closed_on", "ends_on",
-                "occurred_on", "responded_on", "month", "period", "engage_date", "close_date")  # fmt: skip
-# Values that mean something in the base state, so that random rows sometimes get past the references.
-TOKENS = {
-    "generic": (
-        "na", "na-east", "na-west", "emea", "uk", "de", "r01", "r05", "r12", "c001", "c060", "d00001", "d01600",
-        "a00000", "s0001", "won", "lost", "lead", "qualified", "proposal", "negotiation", "call", "meeting",
-        "email", "csat", "nps", "0", "5", "10", "2024-12-31", "2025-03-15", "2025-03", "2025-Q2", "2025",
-        "100.00", "revenue", "win_rate", "deals_won", "territory:na", "rep:r01", "sales", "r01@example.com", "A",
-    ),
-    "maven": (
-        "Anna Snelling", "Dustin Brinkmann", "Central", "East", "West", "GTX Pro", "GTXPro", "GTX Basic",
-        "MG Special", "GTX", "Acme Corporation", "Betasoloin", "technolgy", "Won", "Lost", "Engaging",
-        "Prospecting", "1C1I7A6R", "2016-10-20", "2017-03-01", "1054", "550",
-    ),
-}  # fmt: skip
-
-
-def cells(format: str, column: str = "") -> st.SearchStrategy[str]:
-    """Cell values for ``column``: hostile ones of its kind (numbers, dates, e-mails) half the time."""
-    kind = NUMBERS if column in NUMBER_COLUMNS else DATES if column in DATE_COLUMNS else None
-    kind = EMAILS if "email" in column else kind
-    anything = st.one_of(st.sampled_from(HOSTILE), st.sampled_from(TOKENS[format]), st.text(max_size=20))
-    return anything if kind is None else st.one_of(st.sampled_from(kind), anything)
-
-
-# --- CSV files: mutated real ones and random ones ------------------------------------------------------
 
 # Mutations a real export may well have, which the import must take (or refuse with a message)...
 PLAUSIBLE_OPS = (
@@ -202,23 +58,7 @@ BROKEN_OPS = (
     "ragged row",
     "blank line",
 )
-# Free-text columns, and hostile text that is valid in them (it must be stored as given).
-TEXT_COLUMNS = ("name", "comment", "sector", "product", "series", "category", "manager")
-HOSTILE_TEXT = (
-    "=1+1",
-    "@SUM(A1:A9)",
-    "'; DROP TABLE sales_deal; --",
-    "<script>alert(1)</script>",
-    "\u202eevil\u202c",
-    "مرحبا",
-    "😀🎉👩‍👩‍👧",
-    "Ω≈ç√∫",
-    'a"b',
-    "a\nb",
-    "a,b",
-    "é" * 200,
-    "İ" * 100,
-)
+
 # Edits of a value are drawn more often than the rest: most of the inputs that get written come from them.
 EDITS = st.sampled_from(("hostile text", "cell from another row"))
 PLAUSIBLE_ROW_OPS = st.one_of(EDITS, st.sampled_from(PLAUSIBLE_OPS))
@@ -388,9 +228,6 @@ def file_sets(draw, format: str, *, random: bool) -> dict[str, bytes]:
     return {name: draw(mutated_real_file(format, name, broken=broken)) for name in names}
 
 
-# --- inputs and how they reach the importer ---------------------------------------------------------------
-
-
 def _shown(data: bytes, limit: int = 2000) -> str:
     if len(data) <= limit:
         return repr(data)
@@ -516,116 +353,3 @@ def archive_inputs(draw) -> FuzzInput:
         return FuzzInput(format, "archive", ((name, data),))
     loose = draw(st.lists(st.sampled_from(sorted(real_files(format).items())), max_size=2, unique=True))
     return FuzzInput(format, "uploads", ((name, data), *loose))
-
-
-# --- running one input and checking what it did ---------------------------------------------------------------
-
-# Outcomes of every input tried in this process, printed at the end of the module.
-TALLY: Counter[str] = Counter()
-LEAKS = ("Traceback", "Error(", "Exception(", "<class '", " object at 0x")
-
-
-@functools.cache
-def _fingerprint_sql() -> str:
-    """One query: row count and md5 of all rows of every table but the import's own records."""
-    quote = connection.ops.quote_name
-    parts = []
-    for model in apps.get_models(include_auto_created=True):
-        meta = model._meta
-        if model in (ImportRun, AuditEvent) or meta.proxy or not meta.managed:
-            continue
-        rows = f"string_agg(t::text, E'\\n' ORDER BY t.{quote(meta.pk.column)})"
-        parts.append(f"SELECT '{meta.label}', count(*), md5(coalesce({rows}, '')) FROM {quote(meta.db_table)} t")
-    return " UNION ALL ".join(parts)
-
-
-def table_fingerprints() -> dict[str, tuple[int, str]]:
-    with connection.cursor() as cursor:
-        cursor.execute(_fingerprint_sql())
-        return {label: (count, digest) for label, count, digest in cursor.fetchall()}
-
-
-def assert_readable(issue: Issue, files: set[str]) -> None:
-    """``file[:line]: [column: ]message``, naming a file of the input, and no Python internals."""
-    text = str(issue)
-    assert issue.file in files, text
-    assert issue.message.strip(), text
-    assert issue.line is None or issue.line >= 1, text
-    assert text.startswith(f"{issue.file}:") and text.endswith(issue.message), text
-    assert not [leak for leak in LEAKS if leak in text], text
-
-
-def _import_events() -> int:
-    return AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT).count()
-
-
-def import_checked(case: FuzzInput, *, dry_run: bool = False) -> ImportResult:
-    """Import ``case`` in a savepoint rolled back afterwards; check the result and the tables.
-
-    An import that changed rows is run a second time: the same files again change nothing.
-    """
-    with transaction.atomic():
-        before = table_fingerprints()
-        runs, events, import_events = ImportRun.objects.count(), AuditEvent.objects.count(), _import_events()
-        result = case.run(dry_run=dry_run)  # nothing may escape
-        after = table_fingerprints()
-        changed = sorted(label for label in before if before[label] != after[label])
-        # Errors name a file of the format, an uploaded file or archive, or the import as a whole.
-        files = {*COLUMNS[case.format], *case.names(), "(import)"}
-        for issue in result.errors:
-            assert_readable(issue, files)
-        # The database refuses only what the checks let through: every refusal must come from the checks.
-        by_database = [str(e) for e in result.errors if e.message.startswith("the database refused")]
-        assert by_database == [], f"the checks let through what the database refused: {by_database}"
-        if dry_run or result.errors:
-            assert changed == [], f"a refused import or a dry run changed {changed}: {errors(result)[:5]}"
-        elif result.totals().written:
-            assert changed != [], f"rows were counted as written, yet no table changed: {result.counts_as_dict()}"
-        else:
-            assert changed == [], f"nothing was counted as written, yet {changed} changed"
-        record = ImportRun.objects.get(pk=result.run_id)
-        counted = (ImportRun.objects.count() - runs, _import_events() - import_events)
-        assert counted == (1, 1), f"import runs and import audit events added: {counted}, not one each"
-        if not changed:  # the import's own event is all; a written import also logs the targets it changed
-            assert AuditEvent.objects.count() == events + 1, "a run that wrote nothing logged more than itself"
-        recorded = (record.status, record.dry_run, record.error_count)
-        status = ImportRun.Status.FAILED if result.errors else ImportRun.Status.SUCCEEDED
-        assert recorded == (status, dry_run, len(result.errors)), f"the run is recorded as {recorded}"
-        if changed:
-            again = case.run(dry_run=False)
-            repeated = (errors(again), again.totals().written)
-            assert repeated == ([], 0), f"the same files imported again: {repeated}"
-            assert table_fingerprints() == after, "the same files imported again changed tables"
-        transaction.set_rollback(True)
-    if dry_run:
-        TALLY["dry run refused" if result.errors else "dry run clean"] += 1
-    elif result.errors:
-        TALLY["refused"] += 1
-    else:
-        TALLY["written" if changed else "unchanged"] += 1
-    return result
-
-
-def fuzz_one(case: FuzzInput, *, dry_run: bool = False) -> ImportResult:
-    """``import_checked`` inside a hypothesis example: the input is shown when the example fails."""
-    note(repr(case))
-    return import_checked(case, dry_run=dry_run)
-
-
-def tally_line() -> str:
-    t = TALLY
-    tried = sum(t.values())
-    written = t["written"] + t["unchanged"]
-    dry = t["dry run clean"] + t["dry run refused"]
-    return (
-        f"{tried} inputs tried: {written} written ({t['written']} changed rows, {t['unchanged']} matched what "
-        f"was stored), {t['refused']} refused with errors, {dry} dry runs ({t['dry run clean']} clean, "
-        f"{t['dry run refused']} with errors; none wrote)"
-    )
-
-
-def base_import() -> None:
-    """The acceptance set and the Maven export, imported as the state every example starts from."""
-    for format, folder in SOURCES.items():
-        result = crm_import_path(path=folder, format=format, today=TODAY)
-        assert errors(result) == []
