@@ -44,9 +44,8 @@ from metrics.engine import kpis_compute  # noqa: E402
 from metrics.fetch import facts_fetch  # noqa: E402
 from metrics.models import KpiSnapshot  # noqa: E402
 from metrics.periods import Period, month_add, period_last_year, period_month, period_previous  # noqa: E402
-from metrics.registry import KPIS, Unit  # noqa: E402
 from metrics.scopes import scope_index_build  # noqa: E402
-from metrics.selectors.cards import KpiCard, _change  # noqa: E402
+from metrics.selectors.cards import KpiCard, kpi_cards_from  # noqa: E402
 from metrics.selectors.leaderboards import LEADERBOARD_KPIS, LeaderboardTop, RepRank, kpi_leaderboard, reps_in_territory  # noqa: E402
 from metrics.services.recompute import facts_first_month  # noqa: E402
 from reps.models import SalesRep  # noqa: E402
@@ -93,7 +92,7 @@ class LiveReader(SnapshotReader):
         previous = period_previous(period, fiscal_start_month=fiscal)
         last_year = period_last_year(period, fiscal_start_month=fiscal)
         rows, _ = self._compute([scope], [period, previous, last_year])
-        return _cards(rows, period, previous, last_year, as_of)
+        return kpi_cards_from(rows, period=period, as_of=as_of)
 
     def series(self, *, scope: str, kpis: list[str], start: datetime.date, end: datetime.date) -> dict[str, list]:
         months, month = [], start
@@ -156,45 +155,6 @@ def _clean(value):
         return None
     value = float(value)
     return None if value != value else value  # NaN → None
-
-
-def _cards(rows, period, previous, last_year, as_of) -> list[KpiCard]:
-    """The cards of metrics.selectors.kpi_cards, from rows computed live."""
-    by_period: dict[str, dict[str, KpiSnapshot]] = {}
-    for row in rows:
-        by_period.setdefault(row.period, {})[row.kpi] = row
-    current = by_period.get(period.label, {})
-    in_progress = period.start <= as_of < period.end
-    elapsed = (as_of - period.start).days + 1 if in_progress else None
-    cards = []
-    for definition in KPIS:
-        snap = current.get(definition.key)
-        if snap is None:
-            continue
-        unit = "pp" if definition.unit in (Unit.RATIO,) else "%"
-        prev = by_period.get(previous.label, {}).get(definition.key)
-        ly = by_period.get(last_year.label, {}).get(definition.key)
-        prev_value, ly_value = (prev.value if prev else None), (ly.value if ly else None)
-        extra = snap.extra or {}
-        like_for_like = in_progress and "previous_to_date" in extra
-        if like_for_like:
-            prev_value, ly_value = extra["previous_to_date"], extra["last_year_to_date"]
-        expected = pace = None
-        if in_progress and snap.target is not None and definition.additive:
-            expected = snap.target * elapsed / period.days
-            if snap.value is not None:
-                ahead = snap.value >= expected if definition.higher_is_better else snap.value <= expected
-                pace = "ahead" if ahead else "behind"
-        cards.append(KpiCard(
-            key=definition.key, label=definition.label, unit=definition.unit.value, kind=definition.kind.value,
-            higher_is_better=definition.higher_is_better, value=snap.value, n=snap.n, ci_low=snap.ci_low,
-            ci_high=snap.ci_high, target=snap.target, attainment=snap.attainment, low_sample=snap.low_sample,
-            provisional=snap.provisional, extra=snap.extra, previous=prev_value, last_year=ly_value,
-            change_previous=_change(snap.value, prev_value, unit),
-            change_last_year=_change(snap.value, ly_value, unit), change_unit=unit,
-            expected_to_date=expected, pace=pace, like_for_like=like_for_like,
-        ))  # fmt: skip
-    return cards
 
 
 def _as_of():

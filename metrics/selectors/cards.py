@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -52,20 +53,25 @@ def _change(value, base, unit: str):
 
 def kpi_cards(*, scope: str, period: Period, as_of: datetime.date | None = None) -> list[KpiCard]:
     """Every stored KPI of ``scope`` in ``period`` with previous-period and last-year comparisons (one query)."""
+    fiscal = settings.FISCAL_YEAR_START_MONTH
+    labels = [period.label, period_previous(period, fiscal_start_month=fiscal).label]
+    labels.append(period_last_year(period, fiscal_start_month=fiscal).label)
+    rows = list(KpiSnapshot.objects.filter(scope=scope, period__in=labels).exclude(kpi="funnel"))
+    current = [row for row in rows if row.period == period.label]
+    if not current:
+        return []
+    return kpi_cards_from(rows, period=period, as_of=as_of or current[0].run.as_of)
 
+
+def kpi_cards_from(rows: Iterable, *, period: Period, as_of: datetime.date) -> list[KpiCard]:
+    """The cards of ``period`` from snapshot rows (stored, or computed live) of it and its two comparison periods."""
     fiscal = settings.FISCAL_YEAR_START_MONTH
     previous = period_previous(period, fiscal_start_month=fiscal)
     last_year = period_last_year(period, fiscal_start_month=fiscal)
-    rows = KpiSnapshot.objects.filter(scope=scope, period__in=[period.label, previous.label, last_year.label]).exclude(
-        kpi="funnel"
-    )
-    by_period: dict[str, dict[str, KpiSnapshot]] = {}
+    by_period: dict[str, dict] = {}
     for row in rows:
         by_period.setdefault(row.period, {})[row.kpi] = row
     current = by_period.get(period.label, {})
-    if not current:
-        return []
-    as_of = as_of or next(iter(current.values())).run.as_of
     in_progress = as_of is not None and period.start <= as_of < period.end
     elapsed = (as_of - period.start).days + 1 if in_progress else None
     cards = []
