@@ -139,9 +139,13 @@ def kpis_compute(
     low, high = wilson(won_cohort, created_n)
     put("lead_conversion_rate", ratio(won_cohort, created_n), n=created_n, low=low, high=high,
         provisional=created.take("open_n") > 0)  # fmt: skip
+    # An installation that holds no activity up to the as-of date does not record activities: its
+    # activity KPIs are "no data", not 0.
+    no_activities = np.full(len(grid), facts.activities.empty)
     followed = created.take("followed_n")
     low, high = wilson(followed, created_n)
-    put("follow_up_rate", ratio(followed, created_n), n=created_n, low=low, high=high)
+    put("follow_up_rate", np.where(no_activities, np.nan, ratio(followed, created_n)), n=created_n,
+        low=np.where(no_activities, np.nan, low), high=np.where(no_activities, np.nan, high))  # fmt: skip
 
     # --- activities ----------------------------------------------------------------------------
     activities = pd.DataFrame(columns=["territory_id", "rep_id", "bucket"])
@@ -152,7 +156,8 @@ def kpis_compute(
     kinds = [k for k in ("call", "meeting", "email") if k in activities.columns]
     acts = by_window(activities, kinds, only_periods=True) if kinds else None
     for kind, key in (("call", "calls"), ("meeting", "meetings"), ("email", "emails")):
-        put(key, acts.take(kind) if acts is not None and kind in kinds else np.zeros(len(grid)))
+        counts = acts.take(kind) if acts is not None and kind in kinds else np.zeros(len(grid))
+        put(key, np.where(no_activities, np.nan, counts))
 
     # --- surveys -----------------------------------------------------------------------------------
     surveys = facts.surveys
@@ -169,9 +174,11 @@ def kpis_compute(
     new = by_window(facts.first_won.assign(one=1), ["one"], only_periods=True)
     new_customers = new.take("one")
     put("new_customers", new_customers)
-    expenses = facts.expenses.rename(columns={"month": "bucket"}).assign(rep_id=None)
-    spend = by_window(expenses, ["cents"], only_periods=True, rep_col=None).take("cents") / CENTS
-    cac = ratio(spend, new_customers)
+    expenses = facts.expenses.rename(columns={"month": "bucket"}).assign(rep_id=None, recorded=1)
+    spent = by_window(expenses, ["cents", "recorded"], only_periods=True, rep_col=None)
+    spend = spent.take("cents") / CENTS
+    # No expense row for the scope in the period: expenses are not recorded there ("no data"); a row of 0.00 is 0.
+    cac = np.where(spent.take("recorded") > 0, ratio(spend, new_customers), np.nan)
     put("cac", cac, n=new_customers)
 
     # --- customer activity: active, churn, retention, ARPU, CLV -------------------------------------
@@ -267,8 +274,8 @@ def kpis_compute(
     scope_order = list(dict.fromkeys(grid.get_level_values(0)))
     target_arrays: dict[str, np.ndarray] = {}
     if not targets.empty:
-        scope_code = pd.Categorical(targets["scope"], categories=scope_order).codes
-        label_code = pd.Categorical(targets["period"], categories=labels).codes
+        scope_code = pd.Index(scope_order).get_indexer(targets["scope"])
+        label_code = pd.Index(labels).get_indexer(targets["period"])
         for kpi, rows in targets.assign(s=scope_code, p=label_code).groupby("kpi"):
             rows = rows[(rows["s"] >= 0) & (rows["p"] >= 0)]
             array = np.full((len(scope_order), len(labels)), np.nan)

@@ -40,10 +40,10 @@ class WindowSums:
         self.arrays: dict[str, np.ndarray] = {}
         if sums.empty:
             return
-        scope_code = pd.Categorical(sums["scope"], categories=self.scope_order).codes
+        scope_code = pd.Index(self.scope_order).get_indexer(sums["scope"])
         prefix, _, label = sums["window"].str.rpartition("|").T.values
         prefix_code = pd.Series(prefix).map({p.rstrip("|"): i for i, p in enumerate(_PREFIXES)}).to_numpy()
-        label_code = pd.Categorical(label, categories=self.label_order).codes
+        label_code = pd.Index(self.label_order).get_indexer(label)
         keep = (scope_code >= 0) & (label_code >= 0) & ~pd.isna(prefix_code)
         where = (prefix_code[keep].astype("int64"), scope_code[keep], label_code[keep])
         for column in sums.columns.difference(["scope", "window"]):

@@ -155,7 +155,7 @@ def _columns(sort: str) -> list[tuple[str, str, str, str]]:
 
 LEADERBOARD_CSV_HEADER = (
     "rank", "rep_external_id", "rep_name", "territory_code", "territory_name", "period", "revenue", "target",
-    "attainment", "deals_won", "win_rate", "win_rate_n", "low_sample", "not_ranked_because",
+    "attainment", "deals_won", "win_rate", "win_rate_n", "win_rate_low_sample", "not_ranked_because",
 )  # fmt: skip
 
 

@@ -1,11 +1,13 @@
 """Resolving targets for scopes and periods, and attainment.
 
-target(P) = Σ of the month targets of P (null when no month has one). A
-territory with no target of its own for P takes the sum of its children's
-effective targets (when any child has one); the company takes the sum of the
-top-level territories'. KPIs that are not sums over months (rates, medians,
-averages, stocks) take the mean of the month targets set in P and do not roll
-up: adding two win-rate targets gives no win-rate target.
+target(P) is read from the month targets of P that are set (null when none is),
+by the KPI's ``target_rule``: their sum for a flow (revenue, counts of events),
+the target of the last of those months for a stock (active customers, pipeline
+value: a level on a day, not a sum), their mean for anything else (rates,
+medians, averages). Flow and stock targets roll up: a territory with no target
+of its own for P takes the sum of its children's effective targets (when any
+child has one); the company takes the sum of the top-level territories'. Mean
+targets do not roll up: adding two win-rate targets gives no win-rate target.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.fetch import TARGET_UNITS
-from metrics.registry import KPI_BY_KEY
+from metrics.registry import KPI_BY_KEY, TargetRule
 from metrics.scopes import COMPANY, ScopeIndex
 
 
@@ -29,15 +31,20 @@ def targets_resolve(targets: pd.DataFrame, period_months: pd.DataFrame, index: S
         return pd.DataFrame(columns=columns)
     data = targets.merge(period_months, left_on="month", right_on="bucket")
     data = data.rename(columns={"window": "period"})
-    data["additive"] = data["kpi"].map(lambda k: KPI_BY_KEY[k].additive)
+    data["rule"] = data["kpi"].map(lambda k: KPI_BY_KEY[k].target_rule.value)
     data["owner"] = np.where(
         data["territory_id"].notna(),
         "t" + data["territory_id"].fillna(0).astype("int64").astype(str),
         "r" + data["rep_id"].fillna(0).astype("int64").astype(str),
     )
-    grouped = data.groupby(["owner", "kpi", "period", "additive"], sort=False)["units"].agg(["sum", "count"])
+    data = data.sort_values("month", kind="stable")
+    grouped = data.groupby(["owner", "kpi", "period", "rule"], sort=False)["units"].agg(["sum", "count", "last"])
     grouped = grouped.reset_index()
-    grouped["target"] = np.where(grouped["additive"], grouped["sum"], grouped["sum"] / grouped["count"])
+    grouped["target"] = np.select(
+        [grouped["rule"] == TargetRule.FLOW.value, grouped["rule"] == TargetRule.STOCK.value],
+        [grouped["sum"], grouped["last"]],
+        grouped["sum"] / grouped["count"],
+    )
     grouped["target"] = grouped["target"] / TARGET_UNITS
 
     out = []
@@ -47,27 +54,25 @@ def targets_resolve(targets: pd.DataFrame, period_months: pd.DataFrame, index: S
 
     own = grouped[grouped["owner"].str.startswith("t")]
     own_map = {
-        (int(owner[1:]), kpi, period): (float(target), bool(additive))
-        for owner, kpi, period, additive, target in own[["owner", "kpi", "period", "additive", "target"]].itertuples(
-            index=False
-        )
+        (int(owner[1:]), kpi, period): float(target)
+        for owner, kpi, period, target in own[["owner", "kpi", "period", "target"]].itertuples(index=False)
     }
     keys = {(kpi, period) for _, kpi, period in own_map}
     by_depth = sorted(index.territories.values(), key=lambda node: -node.depth)
     for kpi, period in keys:
-        additive = KPI_BY_KEY[kpi].additive
+        rolls_up = KPI_BY_KEY[kpi].rolls_up
         effective: dict[int, float] = {}
         for node in by_depth:
             mine = own_map.get((node.pk, kpi, period))
             if mine is not None:
-                effective[node.pk] = mine[0]
-            elif additive:
+                effective[node.pk] = mine
+            elif rolls_up:
                 children = [effective[c] for c in index.children(node.pk) if c in effective]
                 if children:
                     effective[node.pk] = float(sum(children))
         for pk, target in effective.items():
             out.append((index.territory_key(pk), period, kpi, target))
-        if additive:
+        if rolls_up:
             top = [effective[pk] for pk in index.children(None) if pk in effective]
             if top:
                 out.append((COMPANY, period, kpi, float(sum(top))))

@@ -95,9 +95,10 @@ def _member_revenue(*, territory_path: str | None, period: Period, as_of: dateti
     return KpiSnapshot.objects.filter(period=period.label, kpi="revenue", scope__in=keys.values("key"))
 
 
-# A rep is ranked when their revenue has a target (attainment) and enough won deals (not low sample).
+# A rep is ranked when their revenue has a target above 0 (an attainment); revenue is exact, so its n
+# (won deals) never keeps a rep out of the ranking.
 def _ranked_q():
-    return Q(low_sample=False, attainment__isnull=False)
+    return Q(attainment__isnull=False)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class LeaderboardRow:
     deals_won: float | None
     win_rate: float | None
     win_rate_n: float | None
-    low_sample: bool  # the revenue's sample (won deals) is below KPI_MIN_SAMPLE
+    low_sample: bool  # the win rate beside the rep is low sample: shown greyed, never a reason to leave them out
     rank: int | None  # None: not ranked (see ``unranked``)
     unranked: str  # why the rep is not ranked
 
@@ -124,7 +125,7 @@ LEADERBOARD_KPIS = ("revenue", "win_rate")
 
 
 def kpi_leaderboard(*, members: list[RepMember], period: str, rows=None, win_rates: bool = True) -> Leaderboard:
-    """Rank ``members`` by revenue attainment in ``period`` (one query); low-sample and target-less reps unranked.
+    """Rank ``members`` by revenue attainment in ``period`` (one query); reps without a target above 0 unranked.
 
     Ties are broken by revenue, then by external id, so a ranking never depends
     on the order rows come back in. Deals won are the revenue's n. Without
@@ -153,13 +154,11 @@ def kpi_leaderboard(*, members: list[RepMember], period: str, rows=None, win_rat
             reason = "no data"
         elif attainment is None:
             reason = "no revenue target" if target is None else "target of zero"
-        elif low_sample:
-            reason = f"low sample: {int(n or 0)} won deals"
         else:
             reason = ""
         row = {
             "member": member, "revenue": value, "target": target, "attainment": attainment, "deals_won": n,
-            "win_rate": win_rate[0], "win_rate_n": win_rate[1], "low_sample": bool(low_sample), "unranked": reason,
+            "win_rate": win_rate[0], "win_rate_n": win_rate[1], "low_sample": bool(win_rate[4]), "unranked": reason,
         }  # fmt: skip
         (unranked if reason else ranked).append(row)
     ranked.sort(key=lambda r: (-r["attainment"], -(r["revenue"] or 0.0), r["member"].external_id))
@@ -169,15 +168,19 @@ def kpi_leaderboard(*, members: list[RepMember], period: str, rows=None, win_rat
 
 
 def kpi_leaderboard_win_rates(*, rows: list[LeaderboardRow], period: str) -> list[LeaderboardRow]:
-    """``rows`` with their win rates (and its n) read in one query."""
+    """``rows`` with their win rates (its n and low-sample flag) read in one query."""
 
-    found = dict.fromkeys((r.member.scope for r in rows), (None, None))
+    found = dict.fromkeys((r.member.scope for r in rows), (None, None, False))
     if rows:
-        for scope, value, n in KpiSnapshot.objects.filter(
+        for scope, value, n, low_sample in KpiSnapshot.objects.filter(
             scope__in=list(found), period=period, kpi="win_rate"
-        ).values_list("scope", "value", "n"):
-            found[scope] = (value, n)
-    return [replace(r, win_rate=found[r.member.scope][0], win_rate_n=found[r.member.scope][1]) for r in rows]
+        ).values_list("scope", "value", "n", "low_sample"):
+            found[scope] = (value, n, low_sample)
+    return [
+        replace(r, win_rate=found[r.member.scope][0], win_rate_n=found[r.member.scope][1],
+                low_sample=bool(found[r.member.scope][2]))
+        for r in rows
+    ]  # fmt: skip
 
 
 def kpi_territory_leaderboard(*, territory_path: str | None, period: Period, as_of: datetime.date) -> Leaderboard:
@@ -228,8 +231,8 @@ def kpi_leaderboard_top(
     by_id = {m.external_id: m for m in found}
     rows = [
         LeaderboardRow(member=by_id[scope.partition(":")[2]], revenue=value, target=target, attainment=attainment,
-                       deals_won=n, win_rate=None, win_rate_n=None, low_sample=low, rank=i, unranked="")
-        for i, (scope, value, n, target, attainment, low, _) in enumerate(best, start=1)
+                       deals_won=n, win_rate=None, win_rate_n=None, low_sample=False, rank=i, unranked="")
+        for i, (scope, value, n, target, attainment, _low, _) in enumerate(best, start=1)
     ]  # fmt: skip
     fill = [m for m in found if m.external_id not in set(external_ids)][: max(0, limit - len(rows))]
     board = kpi_leaderboard(
@@ -282,8 +285,6 @@ def kpi_rep_rank(*, rep_id: int, period: Period, as_of: datetime.date) -> RepRan
         reason = "no data"
     elif mine["attainment"] is None:
         reason = "no revenue target" if mine["target"] is None else "target of zero"
-    elif mine["low_sample"]:
-        reason = f"low sample: {int(mine['n'] or 0)} won deals"
     else:
         reason = ""
     if reason:

@@ -50,7 +50,7 @@ def test_kpis_hand_computed(world, api):
     # d-e1 1000 + d-e2 3000 − 500 refunded; target 12000 for the quarter.
     assert (revenue["value"], revenue["n"], revenue["target"]) == (3500, 2, 12000)
     assert revenue["attainment"] == pytest.approx(3500 / 12000)
-    assert revenue["low_sample"] is True
+    assert revenue["low_sample"] is False  # revenue is exact: never low sample, whatever its n
     win_rate = body["kpis"]["win_rate"]
     assert (win_rate["value"], win_rate["n"]) == (pytest.approx(2 / 3), 3)  # d-e1, d-e2 won; d-e3 lost
     assert 0 < win_rate["ci_low"] < 2 / 3 < win_rate["ci_high"] < 1
@@ -60,7 +60,7 @@ def test_a_rep_reads_their_own_scorecard(world, api):
     body = api("rep").get("/api/v1/kpis?scope=rep:r-linked&period=2025-01&kpi=revenue").json()
     assert body["kpis"]["revenue"] | {} == {
         "value": 0, "n": 0, "ci_low": None, "ci_high": None, "target": 2000, "attainment": 0,
-        "low_sample": True, "provisional": False,
+        "low_sample": False, "provisional": False,
     }  # fmt: skip
 
 

@@ -309,7 +309,7 @@ def test_leaderboard_csv(as_manager):
     assert response["Content-Disposition"] == 'attachment; filename="leaderboard-territory-na-2025-Q4.csv"'
     assert csv_of(response) == [
         ["rank", "rep_external_id", "rep_name", "territory_code", "territory_name", "period", "revenue", "target",
-         "attainment", "deals_won", "win_rate", "win_rate_n", "low_sample", "not_ranked_because"],
+         "attainment", "deals_won", "win_rate", "win_rate_n", "win_rate_low_sample", "not_ranked_because"],
         ["1", "r-a", "Ana Alpha", "na-east", "NA East", "2025-Q4", "2500.0", "2000.0", "1.25", "2.0",
          "0.6666666666666666", "3.0", "no", ""],
         ["2", "r-a2", "Ben Beta", "na-east", "NA East", "2025-Q4", "4000.0", "8000.0", "0.5", "1.0", "1.0", "1.0",

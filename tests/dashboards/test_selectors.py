@@ -70,26 +70,29 @@ def test_leaderboard_ranks_by_attainment_then_revenue_then_id(tree):
     _put(run, "rep:a", "revenue", 900.0, n=40, target=1000.0, attainment=0.9)
     _put(run, "rep:b", "revenue", 1800.0, n=40, target=2000.0, attainment=0.9)  # same attainment, more revenue
     _put(run, "rep:c", "revenue", 1200.0, n=40, target=1000.0, attainment=1.2)
+    # A rep with a target above 0 is ranked whatever their won deals (n = 3), even beside a stored low-sample flag.
     _put(run, "rep:d", "revenue", 5000.0, n=3, target=1000.0, attainment=5.0, low_sample=True)
     _put(run, "rep:e", "revenue", 700.0, n=35)  # no target
     _put(run, "rep:c", "win_rate", 0.5, n=80)
     _put(run, "rep:c", "deals_won", 40.0)
+    _put(run, "rep:a", "win_rate", 0.5, n=4, low_sample=True)  # greyed beside Anna, still ranked
     members = reps_in_territory(territory_path=tree["uk"].path, period=Q2, as_of=AS_OF)
     board = kpi_leaderboard(members=members, period="2025-Q2")
     assert [(r.rank, r.member.name, r.unranked) for r in board.rows] == [
-        (1, "Cy", ""), (2, "Bo", ""), (3, "Anna", ""),
-        (None, "Di", "low sample: 3 won deals"), (None, "Ed", "no revenue target"), (None, "Flo", "no data"),
+        (1, "Di", ""), (2, "Cy", ""), (3, "Bo", ""), (4, "Anna", ""),
+        (None, "Ed", "no revenue target"), (None, "Flo", "no data"),
     ]  # fmt: skip
-    assert board.ranked == 3
-    top = board.rows[0]
-    assert (top.revenue, top.target, top.attainment, top.deals_won, top.win_rate, top.win_rate_n) == (
+    assert board.ranked == 4
+    assert [r.low_sample for r in board.rows] == [False, False, False, True, False, False]
+    cy = board.rows[1]
+    assert (cy.revenue, cy.target, cy.attainment, cy.deals_won, cy.win_rate, cy.win_rate_n) == (
         1200.0, 1000.0, 1.2, 40.0, 0.5, 80.0)  # fmt: skip
 
     rank = kpi_rep_rank(rep_id=reps["b"].pk, period=Q2, as_of=AS_OF)
-    assert (rank.territory_name, rank.rank, rank.ranked, rank.members, rank.unranked) == ("United Kingdom", 2, 3, 6,
+    assert (rank.territory_name, rank.rank, rank.ranked, rank.members, rank.unranked) == ("United Kingdom", 3, 4, 6,
                                                                                          "")  # fmt: skip
     rank = kpi_rep_rank(rep_id=reps["d"].pk, period=Q2, as_of=AS_OF)
-    assert (rank.rank, rank.unranked) == (None, "low sample: 3 won deals")
+    assert (rank.rank, rank.unranked) == (1, "")
     nowhere = SalesRepFactory(name="Nowhere")
     assert kpi_rep_rank(rep_id=nowhere.pk, period=Q2, as_of=AS_OF).unranked == (
         "not assigned to a territory in this period"
