@@ -14,6 +14,7 @@ from django.urls import path
 from django.utils.html import format_html
 
 from metrics import admin_views
+from metrics.admin_hooks import kpi_outlook_message
 from metrics.forms import DistributionForm, TargetValueForm, percent_total
 from metrics.models import MONTH_FIELDS, Distribution, KpiRecomputeRequest, KpiRun, KpiSnapshot, Target, TargetChange
 from metrics.services.targets import targets_delete, targets_set
@@ -121,13 +122,16 @@ class TargetAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         targets_set(entry=form.entry, user=request.user, source=TargetChange.Source.ADMIN)
+        kpi_outlook_message(request)
 
     def delete_model(self, request, obj):
         targets_delete(targets=[obj], user=request.user, source=TargetChange.Source.ADMIN)
+        kpi_outlook_message(request)
 
     def delete_queryset(self, request, queryset):
         targets = queryset.select_related("territory", "rep")
         targets_delete(targets=targets, user=request.user, source=TargetChange.Source.ADMIN)
+        kpi_outlook_message(request)
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):

@@ -23,6 +23,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from metrics.admin_hooks import kpi_outlook_message
 from metrics.forms import TargetEntryForm
 from metrics.models import Target, TargetChange
 from metrics.registry import KPI_BY_KEY, KPIS
@@ -117,6 +118,7 @@ def target_entry_view(request: HttpRequest, *, model_admin) -> HttpResponse:
                 f"unchanged {result.unchanged}) of {form.entry.kpi.label} for {form.entry.scope.key}, "
                 f"{form.entry.note}.",
             )
+            kpi_outlook_message(request)
             return HttpResponseRedirect(reverse("admin:metrics_target_changelist"))
         preview = target_entry_preview(form.entry)
     context = {
@@ -296,6 +298,7 @@ def target_grid_view(request: HttpRequest, *, model_admin) -> HttpResponse:
                 f"Saved {len(changed)} changed cells of {kpi.label} {year} "
                 f"(created {result.created}, updated or cleared {result.updated}, unchanged {result.unchanged}).",
             )
+            kpi_outlook_message(request)
         else:
             messages.info(request, "Nothing changed: no cell differs from the saved grid.")
         return HttpResponseRedirect(f"{reverse('admin:metrics_target_grid')}?{query}")

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 
 from accounts.admin_widgets import SafeAutocompleteAdmin
 from accounts.audit import AuditedAdmin, audit_record
-from metrics.admin_hooks import KpiRecomputeOnChange, assignment_months
+from metrics.admin_hooks import KpiRecomputeOnChange, assignment_months, kpi_outlook_message
 from metrics.services.recompute import kpi_recompute_request
 from reps.forms import AssignmentInlineFormSet, RepAssignmentForm
 from reps.models import SalesRep
@@ -85,6 +85,7 @@ class SalesRepAdmin(SafeAutocompleteAdmin, AuditedAdmin, KpiRecomputeOnChange):
         for assignment in [*formset.new_objects, *(obj for obj, _ in formset.changed_objects)]:
             months |= assignment_months(assignment)
         kpi_recompute_request(months=months, reason=f"assignments of {form.instance} changed in the admin")
+        kpi_outlook_message(request)
         for assignment, action in [
             *((a, "create") for a in formset.new_objects),
             *((a, "update") for a, _ in formset.changed_objects),

@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+from metrics.admin_hooks import kpi_outlook_message
 from sales.importers import crm_import_uploads
 from sales.models import ImportRun
 
@@ -144,6 +145,8 @@ class ImportRunAdmin(admin.ModelAdmin):
                     user=user,
                 )
                 run_url = reverse("admin:sales_importrun_change", args=[result.run_id])
+                if not result.errors and not result.dry_run:
+                    kpi_outlook_message(request)
                 return TemplateResponse(
                     request,
                     "admin/sales/import_result.html",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -46,3 +47,26 @@ def kpi_freshness(*, now: datetime.datetime | None = None) -> Freshness:
 def kpi_runs_visible_to(*, user) -> QuerySet[KpiRun]:
     """KPI recompute runs ``user`` may read: admins only."""
     return admin_rows_visible_to(KpiRun.objects.all(), user=user)
+
+
+def kpi_change_outlook() -> str:
+    """When the dashboards show a change just committed: already, or after which recompute.
+
+    Read after the change's transaction committed (and, with no broker, after the
+    in-process recompute it asked for ran): no pending request left means the
+    stored KPIs include it.
+    """
+    pending = KpiRecomputeRequest.objects.count()
+    if not pending:
+        good = KpiRun.objects.filter(status=KpiRun.Status.SUCCEEDED).order_by("-finished_at", "-id").first()
+        if good is None:
+            return "The dashboards will show it once the KPIs are first computed (python manage.py recompute_kpis)."
+        return f"The dashboards already show it: KPIs recomputed at {good.finished_at:%Y-%m-%d %H:%M:%S} UTC."
+    waiting = f"{pending:,} change{'s' if pending != 1 else ''} waiting"
+    running = KpiRun.objects.filter(status=KpiRun.Status.RUNNING).exists()
+    now = " A recompute is running now; changes it has not read wait for the next one." if running else ""
+    return (
+        f"The dashboards will show it after the next KPI recompute ({waiting}): it is queued to start within "
+        f"{settings.KPI_RECOMPUTE_DEBOUNCE_SECONDS} seconds, or at the next 10-minute sweep if the task queue "
+        f"cannot be reached.{now}"
+    )
