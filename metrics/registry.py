@@ -2,7 +2,8 @@
 
 The registry drives target entry, the engine, the charts and the API instead of
 if/elif chains over KPI keys (Zulip's ``COUNT_STATS`` idea). Formulas live in
-the engine; this module only says what each KPI *is*.
+the engine's collectors (``metrics.collectors``, one per KPI family, each KPI
+produced by exactly one); this module only says what each KPI *is*.
 """
 
 from __future__ import annotations
