@@ -1,9 +1,9 @@
 """Drill-down: the deals or customers behind a KPI card, listed, sorted, paginated and exported.
 
-Rows come from ``access.deals_visible_to`` narrowed to the page's scope and
-period with the KPI's own rule (spec/kpis.md), so the list of an unrestricted
-user has exactly as many rows as the KPI counts. This lists facts; it never adds
-them up (the number above the list is the stored snapshot).
+Rows come from ``metrics.selectors.drilldowns.kpi_deals`` (the deals the user may
+see, narrowed to the page's scope and period by the KPI's own rule), so the list
+of an unrestricted user has exactly as many rows as the KPI counts. This lists
+facts; it never adds them up (the number above the list is the stored snapshot).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.access import Role, deals_visible_to
+from accounts.access import Role
 from dashboards.csv_export import csv_response
 from dashboards.formatting import value_format
 from dashboards.page import BadPageInput, PageScope, page_context, page_period, page_view, viewer_of, with_period
@@ -25,8 +25,9 @@ from dashboards.readers import SNAPSHOTS
 from metrics.engine import as_of_date
 from metrics.periods import Period
 from metrics.registry import KPI_BY_KEY, KPIS
+from metrics.selectors.drilldowns import kpi_deals
 from metrics.selectors.freshness import kpi_freshness
-from sales.models import Deal, Stage
+from sales.models import Deal
 
 PAGE_SIZE = 50
 
@@ -86,30 +87,8 @@ DRILLS = {kpi.key: Drill(kpi.key, *_DEFINITIONS[kpi.key]) for kpi in KPIS if kpi
 
 
 def drill_deals(*, user, scope: PageScope, kpi: str, period: Period, as_of: datetime.date) -> QuerySet[Deal]:
-    """The deals behind ``kpi`` of ``scope`` in ``period`` that ``user`` may see (unordered)."""
-    deals = deals_visible_to(user=user)
-    if scope.kind == "territory":
-        deals = deals.filter(territory__path__startswith=scope.territory.path)
-    elif scope.kind == "rep":
-        deals = deals.filter(owner=scope.rep)
-    last_day = min(period.end, as_of)
-    if kpi in ("revenue", "deals_won", "new_customers"):
-        deals = deals.filter(stage=Stage.WON, closed_on__gte=period.start, closed_on__lte=last_day)
-    if kpi == "new_customers":
-        first_won = (
-            Deal.objects.filter(customer=OuterRef("customer"), stage=Stage.WON, closed_on__isnull=False)
-            .order_by("closed_on", "external_id")
-            .values("pk")[:1]
-        )
-        deals = deals.filter(customer__isnull=False).filter(pk=Subquery(first_won))
-    if kpi == "pipeline_value":
-        created = Q(created_on__lte=last_day)
-        if last_day >= as_of:
-            # An open deal without a creation date is in today's pipeline only (spec/kpis.md).
-            created |= Q(created_on__isnull=True)
-        # The open condition stands alone (not inside an OR), so (territory|owner, closed_on) indexes apply.
-        deals = deals.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=last_day), created)
-    return deals.annotate(net=F("amount") - F("refunded_amount")).select_related("owner", "territory", "customer")
+    """The deals behind ``kpi`` of the page's ``scope`` in ``period`` that ``user`` may see (unordered)."""
+    return kpi_deals(user=user, kpi=kpi, period=period, as_of=as_of, territory=scope.territory, rep=scope.rep)
 
 
 def drill_or_404(kpi: str) -> Drill:
